@@ -1,0 +1,24 @@
+"""tfgan_anime: DCGAN, WGAN and WGAN-GP image generators in TensorFlow 2 / Keras 3."""
+
+import setuptools
+
+setuptools.setup(
+    name='tfgan_anime',
+    version='0.1.0',
+    description='Train DCGAN, WGAN and WGAN-GP image generators on anime faces or any image folder.',
+    long_description=open('README.md', encoding='utf-8').read(),
+    long_description_content_type='text/markdown',
+    packages=setuptools.find_packages(include=['tfgan_anime', 'tfgan_anime.*']),
+    python_requires='>=3.10',
+    install_requires=[
+        'tensorflow>=2.16',  # Keras 3 as tf.keras.
+        'keras>=3.0',
+        'tensorboard',  # TensorFlow 2.21 no longer pulls it in; tf.summary.image needs it.
+        'numpy',
+        'pillow',  # Drawing the synthetic faces; writing PNG grids.
+        'tensorflow-datasets',
+        'absl-py',
+        'scipy',  # scipy.linalg.sqrtm for FID.
+    ],
+    extras_require={'test': ['pytest']},
+)

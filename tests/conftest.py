@@ -1,0 +1,14 @@
+"""Test-session setup that must happen before TensorFlow initialises its devices."""
+
+import os
+
+os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '2')
+
+import tensorflow as tf  # pylint: disable=g-import-not-at-top
+
+# Two logical CPUs, so MirroredStrategy tests run on a machine without GPUs. The split must happen
+# before any op runs, so it lives here rather than in one test file.
+_cpus = tf.config.list_physical_devices('CPU')
+if tf.config.get_logical_device_configuration(_cpus[0]) is None:
+  tf.config.set_logical_device_configuration(
+      _cpus[0], [tf.config.LogicalDeviceConfiguration()] * 2)

@@ -1,0 +1,146 @@
+"""TrainConfig: every training option, its default, and the validation of combinations.
+
+One place owns the options: `flags.py` defines one absl flag per field here, and `train_lib`
+takes a TrainConfig value, never FLAGS. Defaults are the WGAN-GP paper's where it gives one;
+each flagfile in configs/ names the source of every value it changes.
+"""
+
+import dataclasses
+import json
+import os
+
+from tfgan_anime import gan as gan_lib
+from tfgan_anime import losses
+from tfgan_anime.models import dcgan
+
+OPTIMIZERS = ('adam', 'rmsprop')
+STRATEGIES = ('default', 'mirrored')
+
+
+def _field(default, help_text, choices=None):
+  return dataclasses.field(default=default, metadata={'help': help_text, 'choices': choices})
+
+
+@dataclasses.dataclass
+class TrainConfig:
+  """The resolved options of one training run (see each field's help)."""
+  model_dir: str = _field('', 'Run directory: config, checkpoints, samples, TensorBoard, export. '
+                          'Reusing it resumes the run.')
+  data: str = _field('synthetic_faces', 'A folder of images (searched recursively), or '
+                     'synthetic_faces: built-in procedural faces drawn once into --cache_dir.')
+  synthetic_num_images: int = _field(10000, 'How many synthetic faces to draw.')
+  cache_dir: str = _field('', 'Where synthetic data is drawn; default $TFGAN_ANIME_CACHE or '
+                          '~/.cache/tfgan_anime.')
+  cache: str = _field('', 'Keep decoded images after the first epoch: "" (no), memory, or a '
+                      'file path prefix for an on-disk cache.')
+  resolution: int = _field(64, 'Image side in pixels: 4-7 times a power of two (32, 64, 96, '
+                           '128, ...). The seed report uses 64.')
+  z_dim: int = _field(100, 'Latent size; z ~ N(0, I). 100 in the report.')
+  g_base_width: int = _field(64, 'Generator filters next to the image; doubles per stage '
+                             '(64 -> 512 at 4x4 for 64 px, as in the report).')
+  d_base_width: int = _field(64, 'Critic filters of the first convolution; doubles per stage.')
+  kernel_size: int = _field(5, 'Convolution kernel of both networks (5 in the report).')
+  g_norm: str = _field('batch', 'Generator normalisation.', dcgan.GENERATOR_NORMS)
+  d_norm: str = _field('none', 'Critic normalisation: batch is DCGAN\'s; WGAN-GP needs none, '
+                       'layer or spectral.', dcgan.CRITIC_NORMS)
+  loss: str = _field('wasserstein', 'Adversarial loss.', tuple(losses.LOSSES))
+  penalty: str = _field('gp', 'Critic constraint: gp (gradient penalty), clip (weight '
+                        'clipping) or none.', gan_lib.PENALTIES)
+  gp_weight: float = _field(10.0, 'lambda of the gradient penalty (10 in the WGAN-GP paper).')
+  gp_target: float = _field(1.0, 'Gradient norm the penalty pulls towards.')
+  gp_one_sided: bool = _field(False, 'Penalise only gradient norms above --gp_target.')
+  clip_value: float = _field(0.01, 'c of weight clipping: weights stay in [-c, c] (WGAN paper).')
+  n_critic: int = _field(5, 'Critic updates per generator update (5 in the WGAN papers).')
+  batch_size: int = _field(64, 'Global batch of each critic and generator update.')
+  epochs: int = _field(50, 'Passes of the critic over the data (50 in the report).')
+  train_steps: int = _field(0, 'Generator steps to train in all; overrides --epochs when > 0.')
+  steps_per_epoch: int = _field(0, 'Generator steps per epoch; 0: one pass of the critic over '
+                                'the data, images // (batch_size * n_critic).')
+  g_optimizer: str = _field('adam', 'Generator optimiser.', OPTIMIZERS)
+  d_optimizer: str = _field('adam', 'Critic optimiser (rmsprop for WGAN with clipping).',
+                            OPTIMIZERS)
+  g_lr: float = _field(1e-4, 'Generator learning rate.')
+  d_lr: float = _field(1e-4, 'Critic learning rate.')
+  g_beta1: float = _field(0.0, 'Adam beta1 of the generator (0 in the WGAN-GP paper).')
+  g_beta2: float = _field(0.9, 'Adam beta2 of the generator.')
+  d_beta1: float = _field(0.0, 'Adam beta1 of the critic.')
+  d_beta2: float = _field(0.9, 'Adam beta2 of the critic.')
+  seed: int = _field(0, 'Seed of initial weights, data order, z and epsilon.')
+  strategy: str = _field('default', 'tf.distribute strategy: default (one device) or mirrored '
+                         '(all local GPUs).', STRATEGIES)
+  num_samples: int = _field(64, 'Images in each sample grid (from one fixed z).')
+  checkpoint_every_steps: int = _field(500, 'Save a checkpoint every this many steps (and at '
+                                       'each epoch end and the end).')
+  keep_checkpoints: int = _field(3, 'How many recent checkpoints to keep.')
+  log_every_steps: int = _field(10, 'TensorBoard scalars every this many steps.')
+  export: bool = _field(True, 'Export the generator as a SavedModel at the end.')
+  dry_run: bool = _field(False, 'Print the resolved config and exit without training.')
+
+  def validate(self):
+    """Raises ValueError naming the flag, the value received and what is accepted."""
+    if not self.model_dir:
+      _fail('model_dir', self.model_dir, 'a directory path for the run')
+    for name in dataclasses.fields(self):
+      choices = name.metadata['choices']
+      if choices and getattr(self, name.name) not in choices:
+        _fail(name.name, getattr(self, name.name), ', '.join(choices))
+    try:
+      dcgan.stage_layout(self.resolution)
+    except ValueError:
+      _fail('resolution', self.resolution, '4, 5, 6 or 7 times a power of two, >= 8 (e.g. 32, '
+            '64, 96, 128)')
+    for name in ('z_dim', 'g_base_width', 'd_base_width', 'kernel_size', 'batch_size',
+                 'n_critic', 'synthetic_num_images', 'num_samples', 'checkpoint_every_steps',
+                 'keep_checkpoints', 'log_every_steps'):
+      if getattr(self, name) < 1:
+        _fail(name, getattr(self, name), 'an integer >= 1')
+    if self.n_critic > 100:
+      _fail('n_critic', self.n_critic, 'an integer in [1, 100]')
+    for name in ('train_steps', 'steps_per_epoch'):
+      if getattr(self, name) < 0:
+        _fail(name, getattr(self, name), 'an integer >= 0')
+    if self.train_steps == 0 and self.epochs < 1:
+      _fail('epochs', self.epochs, 'an integer >= 1 (or set --train_steps)')
+    for name in ('g_lr', 'd_lr'):
+      if not getattr(self, name) > 0:
+        _fail(name, getattr(self, name), 'a number > 0')
+    for name in ('g_beta1', 'g_beta2', 'd_beta1', 'd_beta2'):
+      if not 0 <= getattr(self, name) < 1:
+        _fail(name, getattr(self, name), 'a number in [0, 1)')
+    if self.penalty == 'gp':
+      if not self.gp_weight > 0:
+        _fail('gp_weight', self.gp_weight, 'a number > 0 with --penalty=gp')
+      if self.d_norm == 'batch':
+        _fail('d_norm', self.d_norm, 'none, layer or spectral with --penalty=gp (the penalty is '
+              'per sample, and batch norm mixes the samples of a batch)')
+    if self.penalty == 'clip' and not self.clip_value > 0:
+      _fail('clip_value', self.clip_value, 'a number > 0 with --penalty=clip')
+    if self.cache not in ('', 'memory') and os.path.isdir(self.cache):
+      _fail('cache', self.cache, '"", memory, or a file path prefix (not a directory)')
+
+  def to_dict(self):
+    return dataclasses.asdict(self)
+
+  def to_flagfile(self):
+    """The flags that reproduce this config, one `--name=value` per line."""
+    lines = []
+    for key, value in self.to_dict().items():
+      if key == 'dry_run':
+        continue
+      if isinstance(value, bool):
+        lines.append(f'--{key}' if value else f'--no{key}')
+      else:
+        lines.append(f'--{key}={value}')
+    return '\n'.join(lines) + '\n'
+
+  def write(self, directory):
+    """Writes config.json and flags.cfg (a flagfile that reproduces the run) into `directory`."""
+    os.makedirs(directory, exist_ok=True)
+    with open(os.path.join(directory, 'config.json'), 'w') as f:
+      json.dump(self.to_dict(), f, indent=2, sort_keys=True)
+    with open(os.path.join(directory, 'flags.cfg'), 'w') as f:
+      f.write(self.to_flagfile())
+
+
+def _fail(name, value, accepted):
+  raise ValueError(f'Invalid --{name}. Received: {name}={value!r}; accepted: {accepted}')

@@ -1,0 +1,155 @@
+"""The GAN as a `keras.Model`: the alternation schedule and its metrics, nothing else.
+
+Networks come in through `__init__` (built in `tfgan_anime/models/`), optimisers and loss functions
+through `compile` (from `tfgan_anime/losses.py`), data through `fit`.
+
+One `train_step` is one generator update, preceded by `n_critic` critic updates (WGAN, Algorithm 1;
+WGAN-GP, Algorithm 1). Each critic update sees its own real batch: every dataset element holds
+`n_critic` real batches, shaped [B, n_critic, H, W, C] (see `tfgan_anime.data.group_for_critic`).
+The batch axis comes first so that a `tf.distribute` strategy splits each of the n_critic batches
+across replicas exactly as it would split one batch.
+
+Random numbers are stateless, drawn from (seed, step, draw): a resumed run draws the same z and
+epsilon as an uninterrupted one. Under a strategy each replica draws the global batch and keeps its
+own slice, so replicas get different z and epsilon (keras.random with a SeedGenerator repeats them
+across replicas) and the result equals one device running the global batch.
+"""
+
+import keras
+import tensorflow as tf
+
+from tfgan_anime import losses
+
+PENALTIES = ('none', 'gp', 'clip')
+# Random draws per step are numbered below this (2 per critic update, 1 for the generator).
+_DRAWS_PER_STEP = 1024
+
+
+class GAN(keras.Model):
+  """Trains `generator` against `critic` with n_critic critic updates per generator update.
+
+  Args:
+    generator: keras.Model, z [B, z_dim] -> images [B, H, W, C] in [-1, 1].
+    critic: keras.Model, images -> logits [B, 1] (the discriminator for GAN losses).
+    z_dim: latent size; z ~ N(0, I).
+    n_critic: critic updates per generator update (5 in the WGAN and WGAN-GP papers).
+    penalty: 'gp' adds gp_weight * gradient penalty to the critic loss; 'clip' and 'none' add
+      nothing here (clipping lives in the critic's weight constraints).
+    gp_weight: lambda (10 in the WGAN-GP paper; 0.5 and 5 in the report).
+    gp_target: the gradient norm the penalty pulls towards (1).
+    gp_one_sided: penalise only norms above gp_target.
+    seed: base seed of the z and epsilon draws.
+  """
+
+  def __init__(self, generator, critic, z_dim, n_critic=1, penalty='none', gp_weight=10.0,
+               gp_target=1.0, gp_one_sided=False, seed=0, **kwargs):
+    super().__init__(**kwargs)
+    if isinstance(n_critic, bool) or not isinstance(n_critic, int) or not 1 <= n_critic <= 100:
+      raise ValueError(f'n_critic must be an integer in [1, 100]. Received: n_critic={n_critic!r}')
+    if penalty not in PENALTIES:
+      raise ValueError(
+          f'Unknown penalty. Received: penalty={penalty!r}; accepted: {", ".join(PENALTIES)}')
+    if penalty == 'gp' and not gp_weight > 0:
+      raise ValueError(f'gp_weight must be > 0 with penalty=gp. Received: gp_weight={gp_weight}')
+    self.generator = generator
+    self.critic = critic
+    self.z_dim = int(z_dim)
+    self.n_critic = n_critic
+    self.penalty = penalty
+    self.gp_weight = float(gp_weight)
+    self.gp_target = float(gp_target)
+    self.gp_one_sided = bool(gp_one_sided)
+    self.seed = int(seed)
+    # Generator updates done; drives the random draws, so it is saved with the checkpoint.
+    self.step = self.add_weight(name='step', shape=(), dtype='int64', initializer='zeros',
+                                trainable=False, aggregation='only_first_replica')
+    self._trackers = {
+        name: keras.metrics.Mean(name=name)
+        for name in ('d_loss', 'g_loss', 'w_dist', 'gp', 'grad_norm')
+    }
+    # The networks are built; Keras must not try to build this model by calling it on data.
+    self.built = True
+
+  def compile(self, d_optimizer, g_optimizer, d_loss_fn, g_loss_fn, **kwargs):
+    """Sets both optimisers and loss functions (see `losses.get_losses`).
+
+    Call inside the strategy scope: the optimisers' slots are built here, on the networks'
+    variables, so that they are mirrored like the variables they update.
+    """
+    super().compile(optimizer=None, **kwargs)
+    self.d_optimizer = d_optimizer
+    self.g_optimizer = g_optimizer
+    self.d_loss_fn = d_loss_fn
+    self.g_loss_fn = g_loss_fn
+    d_optimizer.build(self.critic.trainable_variables)
+    g_optimizer.build(self.generator.trainable_variables)
+
+  @property
+  def metrics(self):
+    # Listed here so that Keras resets them at the start of each epoch.
+    return list(self._trackers.values())
+
+  def call(self, z, training=False):
+    return self.generator(z, training=training)
+
+  def _normal(self, shape, draw):
+    """N(0, 1) draw number `draw` of this step, the replica's slice of the global batch."""
+    return self._replica_slice(shape, draw, tf.random.stateless_normal)
+
+  def _uniform(self, shape, draw):
+    return self._replica_slice(shape, draw, tf.random.stateless_uniform)
+
+  def _replica_slice(self, shape, draw, sampler):
+    ctx = tf.distribute.get_replica_context()
+    replicas = ctx.num_replicas_in_sync if ctx is not None else 1
+    replica = ctx.replica_id_in_sync_group if ctx is not None else 0
+    local = shape[0]
+    seed = tf.stack([tf.constant(self.seed, tf.int64),
+                     self.step * _DRAWS_PER_STEP + draw])
+    values = sampler([local * replicas] + list(shape[1:]), seed=seed)
+    return values[local * replica:local * (replica + 1)]
+
+  def train_step(self, data):
+    real_batches = data[0] if isinstance(data, (tuple, list)) else data
+    batch = tf.shape(real_batches)[0]
+    ctx = tf.distribute.get_replica_context()
+    # Keras 3 optimisers sum gradients over replicas; dividing keeps one device's scale.
+    scale = 1.0 / (ctx.num_replicas_in_sync if ctx is not None else 1)
+
+    for i in range(self.n_critic):
+      real = real_batches[:, i]
+      z = self._normal([batch, self.z_dim], draw=2 * i)
+      fake = self.generator(z, training=True)
+      with tf.GradientTape() as tape:
+        real_logits = self.critic(real, training=True)
+        fake_logits = self.critic(fake, training=True)
+        d_loss = self.d_loss_fn(real_logits, fake_logits)
+        if self.penalty == 'gp':
+          epsilon = self._uniform([batch], draw=2 * i + 1)
+          gp, grad_norms = losses.gradient_penalty(
+              lambda x: self.critic(x, training=True), real, fake, epsilon,
+              target=self.gp_target, one_sided=self.gp_one_sided)
+          d_loss += self.gp_weight * gp
+        d_total = tf.cast(d_loss, tf.float32) * scale
+      grads = tape.gradient(d_total, self.critic.trainable_variables)
+      self.d_optimizer.apply_gradients(zip(grads, self.critic.trainable_variables))
+
+    z = self._normal([batch, self.z_dim], draw=2 * self.n_critic)
+    with tf.GradientTape() as tape:
+      fake_logits_g = self.critic(self.generator(z, training=True), training=True)
+      g_loss = self.g_loss_fn(fake_logits_g)
+      g_total = tf.cast(g_loss, tf.float32) * scale
+    grads = tape.gradient(g_total, self.generator.trainable_variables)
+    self.g_optimizer.apply_gradients(zip(grads, self.generator.trainable_variables))
+    self.step.assign_add(1)
+
+    # Metrics describe the last critic update of the step.
+    self._trackers['d_loss'].update_state(d_loss)
+    self._trackers['g_loss'].update_state(g_loss)
+    self._trackers['w_dist'].update_state(
+        tf.reduce_mean(real_logits) - tf.reduce_mean(fake_logits))
+    if self.penalty == 'gp':
+      self._trackers['gp'].update_state(gp)
+      self._trackers['grad_norm'].update_state(tf.reduce_mean(grad_norms))
+    return {name: tracker.result() for name, tracker in self._trackers.items()
+            if self.penalty == 'gp' or name not in ('gp', 'grad_norm')}

@@ -1,0 +1,42 @@
+"""Image conversions and sample grids shared by training, export and generation."""
+
+import math
+import os
+
+import numpy as np
+from PIL import Image
+import tensorflow as tf
+
+
+def to_uint8(images):
+  """float images in [-1, 1] -> uint8 in [0, 255] (round to nearest, clipped)."""
+  images = tf.clip_by_value((tf.cast(images, tf.float32) + 1.0) * 127.5, 0.0, 255.0)
+  return tf.cast(tf.round(images), tf.uint8)
+
+
+def make_grid(images, rows=None):
+  """uint8 [N, H, W, C] -> one uint8 [rows*H, cols*W, C] image, filled row by row.
+
+  rows defaults to the integer square root rounded up, so 64 images make an 8 x 8 grid.
+  """
+  images = np.asarray(images)
+  if images.ndim != 4 or images.dtype != np.uint8:
+    raise ValueError('images must be uint8 [N, H, W, C]. Received: '
+                     f'shape={images.shape}, dtype={images.dtype}')
+  n, h, w, c = images.shape
+  rows = rows or math.ceil(math.sqrt(n))
+  cols = math.ceil(n / rows)
+  grid = np.zeros((rows * h, cols * w, c), np.uint8)
+  for i in range(n):
+    r, col = divmod(i, cols)
+    grid[r * h:(r + 1) * h, col * w:(col + 1) * w] = images[i]
+  return grid
+
+
+def save_png(image, path):
+  """Writes a uint8 [H, W, 3] image as PNG, via a temporary file and a rename."""
+  directory = os.path.dirname(os.path.abspath(path))
+  os.makedirs(directory, exist_ok=True)
+  tmp = path + '.tmp.png'
+  Image.fromarray(np.asarray(image)).save(tmp)
+  os.replace(tmp, path)
