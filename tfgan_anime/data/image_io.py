@@ -118,12 +118,8 @@ def decode_rgb(data):
     np.uint8 array [H, W, 3], or None (see the module docstring for what
     counts as unreadable and how each mode is converted).
   """
-  try:
-    image = _open_and_load(data)
-    image = ImageOps.exif_transpose(image)
-    return _to_rgb(image)
-  except _DECODE_ERRORS:
-    return None
+  pixels, _ = decode_and_describe(data)
+  return pixels
 
 
 def load_rgb(path):
@@ -157,37 +153,47 @@ def describe(path):
   Returns:
     dict with
       'mode': PIL mode ('RGB', 'L', 'I;16', ...) or None if the header is unreadable,
-      'size': (width, height) or None,
+      'size': (width, height) as stored (before EXIF orientation) or None,
       'bit_depth': bits per channel from the mode (1, 8, 16 or 32) or None,
       'format': PIL format name ('JPEG', 'PNG', ...) or None,
       'readable': True when `load_rgb` would return an array,
       'error': None, or a one-line reason it is unreadable.
     A truncated JPEG has a mode and size (the header is fine) but readable=False.
   """
-  info = {'mode': None, 'size': None, 'bit_depth': None, 'format': None,
-          'readable': False, 'error': None}
   try:
     with open(path, 'rb') as f:
       data = f.read()
   except OSError as e:
-    info['error'] = _one_line(e)
-    return info
+    return {'mode': None, 'size': None, 'bit_depth': None, 'format': None,
+            'readable': False, 'error': _one_line(e)}
+  _, info = decode_and_describe(data)
+  return info
+
+
+def decode_and_describe(data):
+  """`decode_rgb(data)` and the `describe` dict of the same bytes, decoding once.
+
+  Returns:
+    (uint8 [H, W, 3] array or None, info dict as from `describe`).
+  """
+  info = {'mode': None, 'size': None, 'bit_depth': None, 'format': None,
+          'readable': False, 'error': None}
   if not data:
     info['error'] = 'empty file (0 bytes)'
-    return info
+    return None, info
   try:
     image = Image.open(io.BytesIO(data))
   except _DECODE_ERRORS as e:
     info['error'] = _one_line(e)
-    return info
+    return None, info
   info['mode'] = image.mode
   info['size'] = tuple(image.size)
   info['bit_depth'] = _BIT_DEPTH.get(image.mode, 8)
   info['format'] = image.format
   try:
-    _to_rgb(ImageOps.exif_transpose(_open_and_load(data)))
+    pixels = _to_rgb(ImageOps.exif_transpose(_open_and_load(data)))
   except _DECODE_ERRORS as e:
     info['error'] = _one_line(e)
-    return info
+    return None, info
   info['readable'] = True
-  return info
+  return pixels, info
