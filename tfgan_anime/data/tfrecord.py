@@ -177,8 +177,8 @@ def write_shards(image_paths_or_arrays, out_dir, num_shards, resolution=None,
       TensorFlow reads them the same, else PNG) or 'uint8' (also image/raw,
       pre-resized, so the reader skips decoding and resizing).
     prefix: shard file names are prefix-00000-of-00008.tfrecord.
-    progress: optional callable, called with the number of images written
-      so far after each image.
+    progress: optional callable, called as progress(done, total) after each
+      image.
   Returns:
     The shard paths, in order.
   Raises:
@@ -225,7 +225,7 @@ def write_shards(image_paths_or_arrays, out_dir, num_shards, resolution=None,
           writer.write(example.SerializeToString())
           written += 1
           if progress is not None:
-            progress(written)
+            progress(written, len(items))
       os.replace(temp_path, final_path)
     finally:
       if os.path.exists(temp_path):
