@@ -104,6 +104,21 @@ class TFRecordTest(tf.test.TestCase, parameterized.TestCase):
     with open(images[2], 'rb') as f:  # RGBA: re-encoded as composited RGB
       self.assertNotEqual(features['image/encoded'][2], f.read())
 
+  def test_exif_rotated_jpeg_is_stored_upright(self):
+    path = os.path.join(self.src, 'rotated.jpg')
+    pixels = np.zeros((16, 32, 3), np.uint8)  # wide on disk, left half white
+    pixels[:, :16] = 255
+    exif = Image.Exif()
+    exif[0x0112] = 6  # "rotate 90 clockwise to view": top half white
+    Image.fromarray(pixels).save(path, 'JPEG', exif=exif, quality=95)
+    paths = tfrecord.write_shards([path], os.path.join(self.get_temp_dir(), 'r'), 1)
+    features = self._parse_all(paths)
+    self.assertEqual(features['image/format'][0], b'png')  # TF ignores EXIF
+    self.assertEqual((features['image/height'][0], features['image/width'][0]), (32, 16))
+    decoded = tfrecord.decode_rgb(features['image/encoded'][0]).numpy()
+    self.assertGreater(decoded[4, 8].min(), 240)
+    self.assertLess(decoded[-4, 8].max(), 15)
+
   def test_shard_names_and_split(self):
     out = os.path.join(self.get_temp_dir(), 'three')
     paths = tfrecord.write_shards(self._five_images(), out, num_shards=3,

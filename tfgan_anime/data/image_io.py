@@ -101,11 +101,7 @@ def _open_and_load(data):
     One of _DECODE_ERRORS.
   """
   image = Image.open(io.BytesIO(data))
-  with warnings.catch_warnings():
-    # Large scrapes trip DecompressionBombWarning; the error above 2x the
-    # limit is still raised and caught as unreadable.
-    warnings.simplefilter('ignore', Image.DecompressionBombWarning)
-    image.load()
+  image.load()
   return image
 
 
@@ -176,6 +172,14 @@ def decode_and_describe(data):
   Returns:
     (uint8 [H, W, 3] array or None, info dict as from `describe`).
   """
+  with warnings.catch_warnings():
+    # Big scans trip DecompressionBombWarning on open; above twice PIL's pixel
+    # limit it raises DecompressionBombError instead, and the file is unreadable.
+    warnings.simplefilter('ignore', Image.DecompressionBombWarning)
+    return _decode_and_describe(data)
+
+
+def _decode_and_describe(data):
   info = {'mode': None, 'size': None, 'bit_depth': None, 'format': None,
           'readable': False, 'error': None}
   if not data:

@@ -251,7 +251,7 @@ def _is_within(path, folder):
   return os.path.commonpath([path, folder]) == folder
 
 
-def check_output_location(out, src, name='out'):
+def _check_output_location(out, src, name='out'):
   """Raises ValueError when writing `out` could touch the source folder `src`."""
   if _is_within(out, src) or _is_within(src, out):
     raise ValueError(
@@ -330,7 +330,7 @@ def clean_folder(src, out, *, out_format='folder', image_format='png', num_shard
     raise ValueError(f'resolution must be a positive int or None. Received: resolution={resolution!r}')
   if not os.path.isdir(src):
     raise ValueError(f'The source folder does not exist. Received: src={src!r}')
-  check_output_location(out, src)
+  _check_output_location(out, src)
   if os.path.exists(out) and (not os.path.isdir(out) or os.listdir(out)):
     raise ValueError(
         f'out must be a new or empty folder, so nothing of an earlier run is '
@@ -344,6 +344,8 @@ def clean_folder(src, out, *, out_format='folder', image_format='png', num_shard
   sources = [os.path.join(src, *name.split('/')) for name in kept]
 
   if out_format == 'tfrecord':
+    # Imported here so that --check never loads TensorFlow: it starts in
+    # under a second and keeps stderr free of TF's start-up logs.
     from tfgan_anime.data import tfrecord  # pylint: disable=g-import-not-at-top
     outputs = tfrecord.write_shards(
         sources, out, num_shards, resolution=resolution,
