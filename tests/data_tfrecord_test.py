@@ -7,6 +7,7 @@ import numpy as np
 from PIL import Image
 import tensorflow as tf
 
+from tfgan_anime.data import decode
 from tfgan_anime.data import tfrecord
 
 RESOLUTION = 8
@@ -115,7 +116,7 @@ class TFRecordTest(tf.test.TestCase, parameterized.TestCase):
     features = self._parse_all(paths)
     self.assertEqual(features['image/format'][0], b'png')  # TF ignores EXIF
     self.assertEqual((features['image/height'][0], features['image/width'][0]), (32, 16))
-    decoded = tfrecord.decode_rgb(features['image/encoded'][0]).numpy()
+    decoded = decode.decode_rgb(features['image/encoded'][0]).numpy()
     self.assertGreater(decoded[4, 8].min(), 240)
     self.assertLess(decoded[-4, 8].max(), 15)
 
@@ -179,7 +180,7 @@ class TFRecordTest(tf.test.TestCase, parameterized.TestCase):
   def test_center_crop_and_resize(self):
     image = np.zeros((6, 10, 3), np.uint8)
     image[:, 2:8] = 200  # the centred 6x6 square
-    resized = tfrecord.center_crop_and_resize(image, 3)
+    resized = decode.center_crop_and_resize(image, 3)
     self.assertEqual(resized.dtype, tf.float32)
     self.assertAllClose(resized, np.full((3, 3, 3), 200.0))
 

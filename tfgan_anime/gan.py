@@ -5,7 +5,7 @@ through `compile` (from `tfgan_anime/losses.py`), data through `fit`.
 
 One `train_step` is one generator update, preceded by `n_critic` critic updates (WGAN, Algorithm 1;
 WGAN-GP, Algorithm 1). Each critic update sees its own real batch: every dataset element holds
-`n_critic` real batches, shaped [B, n_critic, H, W, C] (see `tfgan_anime.data.group_for_critic`).
+`n_critic` real batches, shaped [B, n_critic, H, W, C] (see `data.pipeline.group_for_critic`).
 The batch axis comes first so that a `tf.distribute` strategy splits each of the n_critic batches
 across replicas exactly as it would split one batch.
 

@@ -18,7 +18,7 @@ import numpy as np
 import tensorflow as tf
 
 from tfgan_anime import callbacks as callbacks_lib
-from tfgan_anime import data as data_lib
+from tfgan_anime.data import pipeline
 from tfgan_anime import export as export_lib
 from tfgan_anime import gan as gan_lib
 from tfgan_anime import losses
@@ -90,7 +90,7 @@ def train(config, strategy=None):
     raise ValueError(f'Invalid --batch_size. Received: batch_size={config.batch_size}; accepted: '
                      f'a multiple of the {strategy.num_replicas_in_sync} replicas')
 
-  dataset, info = data_lib.make_dataset(
+  dataset, info = pipeline.make_dataset(
       config.data, config.resolution, config.batch_size, config.n_critic, seed=config.seed,
       cache=config.cache or None, cache_dir=config.cache_dir or None,
       synthetic_num_images=config.synthetic_num_images)

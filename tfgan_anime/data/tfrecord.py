@@ -12,7 +12,7 @@ Each record is a `tf.train.Example` with
                                 centre-cropped and resized
   image/raw_resolution   int64  R of image/raw (0 when absent)
 
-Cropping and resizing is one function, `center_crop_and_resize`: the largest
+Cropping and resizing is one function, `decode.center_crop_and_resize`: the largest
 centred square, then `tf.image.resize(method='bilinear', antialias=True)`. The
 writer (for image/raw) and the reader (for image/encoded) both call it, so a
 record reads back the same either way, up to the uint8 rounding of image/raw.
@@ -27,6 +27,7 @@ import numpy as np
 from PIL import Image
 import tensorflow as tf
 
+from tfgan_anime.data import decode
 from tfgan_anime.data import image_io
 
 ENCODE_MODES = ('jpeg_bytes', 'uint8')
@@ -49,30 +50,6 @@ PARSE_BATCH_SIZE = 128
 def shard_name(prefix, index, num_shards):
   """'prefix-00003-of-00008.tfrecord'."""
   return f'{prefix}-{index:05d}-of-{num_shards:05d}.tfrecord'
-
-
-def center_crop_and_resize(image, resolution):
-  """The largest centred square of `image`, resized to resolution x resolution.
-
-  Args:
-    image: [H, W, 3] tensor or array, any real dtype, any value range.
-    resolution: output side in pixels.
-  Returns:
-    float32 [resolution, resolution, 3] in the value range of `image`, up to
-    float rounding (antialiased bilinear weights are positive: no ringing). Downscaling averages like a box
-    filter; upscaling (say a 1x1 image) is plain bilinear.
-  """
-  image = tf.convert_to_tensor(image)
-  shape = tf.shape(image)
-  height, width = shape[0], shape[1]
-  side = tf.minimum(height, width)
-  top = (height - side) // 2
-  left = (width - side) // 2
-  square = image[top:top + side, left:left + side, :]
-  square = tf.cast(square, tf.float32)
-  resized = tf.image.resize(square, [resolution, resolution],
-                            method='bilinear', antialias=True)
-  return tf.ensure_shape(resized, [resolution, resolution, 3])
 
 
 def _check_resolution(resolution):
@@ -150,7 +127,7 @@ def make_example(item, resolution=None):
       'image/width': _int_feature(pixels.shape[1]),
   }
   if resolution is not None:
-    resized = center_crop_and_resize(pixels, resolution).numpy()
+    resized = decode.center_crop_and_resize(pixels, resolution).numpy()
     raw = np.clip(np.round(resized), 0, 255).astype(np.uint8)
     feature['image/raw'] = _bytes_feature(raw.tobytes())
     feature['image/raw_resolution'] = _int_feature(resolution)
@@ -239,24 +216,6 @@ def parse_batch(serialized):
   return tf.io.parse_example(serialized, FEATURES)
 
 
-def decode_rgb(encoded):
-  """Encoded JPEG/PNG/GIF/BMP bytes -> uint8 [H, W, 3], first frame only.
-
-  JPEGs are decoded with dct_method='INTEGER_ACCURATE', which matches PIL
-  (image_io) exactly; tf.io.decode_image's fast default IDCT is off by up
-  to 4 levels.
-  """
-  def jpeg():
-    return tf.io.decode_jpeg(encoded, channels=3, dct_method='INTEGER_ACCURATE')
-
-  def other():
-    return tf.io.decode_image(encoded, channels=3, expand_animations=False)
-
-  image = tf.cond(tf.io.is_jpeg(encoded), jpeg, other)
-  image.set_shape([None, None, 3])
-  return image
-
-
 def decode_features(features, resolution):
   """One parsed record -> float32 [resolution, resolution, 3] in [-1, 1].
 
@@ -268,8 +227,8 @@ def decode_features(features, resolution):
     return tf.cast(tf.reshape(raw, [resolution, resolution, 3]), tf.float32)
 
   def from_encoded():
-    image = decode_rgb(features['image/encoded'])
-    return center_crop_and_resize(image, resolution)
+    image = decode.decode_rgb(features['image/encoded'])
+    return decode.center_crop_and_resize(image, resolution)
 
   use_raw = tf.equal(features['image/raw_resolution'], resolution)
   pixels = tf.cond(use_raw, from_raw, from_encoded)

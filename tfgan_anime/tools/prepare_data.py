@@ -307,7 +307,7 @@ def clean_folder(src, out, *, out_format='folder', image_format='png', num_shard
     image_format: 'png' (lossless) or 'jpeg' (quality 95), for 'folder'.
     num_shards: for 'tfrecord'.
     resolution: if given, images are centre-cropped and resized to it
-      (tfrecord.center_crop_and_resize, as the training pipeline does).
+      (decode.center_crop_and_resize, as the training pipeline does).
     drop_duplicates: keep one file of each exact-duplicate group.
     drop_near_duplicates: also keep one of each near-duplicate group.
     near_threshold: dHash bits, when the report is computed here.
@@ -364,7 +364,7 @@ def clean_folder(src, out, *, out_format='folder', image_format='png', num_shard
 
 def _write_folder(sources, names, out, image_format, resolution, progress):
   if resolution is not None:
-    from tfgan_anime.data import tfrecord  # pylint: disable=g-import-not-at-top
+    from tfgan_anime.data import decode  # pylint: disable=g-import-not-at-top
   extension = '.png' if image_format == 'png' else '.jpg'
   taken = set()
   outputs = []
@@ -373,7 +373,7 @@ def _write_folder(sources, names, out, image_format, resolution, progress):
     if pixels is None:
       raise ValueError(f'The file changed since it was checked. Received: path={source!r}')
     if resolution is not None:
-      resized = tfrecord.center_crop_and_resize(pixels, resolution).numpy()
+      resized = decode.center_crop_and_resize(pixels, resolution).numpy()
       pixels = np.clip(np.round(resized), 0, 255).astype(np.uint8)
     target = os.path.join(out, *_unique_output_name(name, extension, taken).split('/'))
     os.makedirs(os.path.dirname(target), exist_ok=True)

@@ -1,0 +1,79 @@
+"""The training input pipeline: a data spec -> batched tensors in [-1, 1].
+
+`make_dataset` is the one entry point for training. A data spec is a folder of images, or
+`synthetic_faces` (built in, drawn once into a cache folder).
+"""
+
+import dataclasses
+import os
+
+import tensorflow as tf
+
+from tfgan_anime.data import folder as folder_lib
+from tfgan_anime.data import image_io
+from tfgan_anime.data import synthetic
+
+SYNTHETIC_FACES = 'synthetic_faces'
+
+
+@dataclasses.dataclass
+class DataInfo:
+  """What `make_dataset` found: the resolved folder and the number of images in it."""
+  folder: str
+  num_images: int
+
+
+def resolve_folder(data, cache_dir=None, synthetic_num_images=10000, seed=0):
+  """A data spec -> a folder of images (drawing the synthetic faces once if asked)."""
+  if data == SYNTHETIC_FACES:
+    return synthetic.ensure_synthetic_faces(synthetic_num_images, seed=seed, cache_dir=cache_dir)
+  return data
+
+
+def to_float(images):
+  """uint8 [0, 255] -> float32 [-1, 1]."""
+  return tf.cast(images, tf.float32) / 127.5 - 1.0
+
+
+def group_for_critic(images, batch_size, n_critic):
+  """Groups a stream of single images into training elements [batch_size, n_critic, H, W, C].
+
+  Element [:, i] is the real batch of critic update i: every critic update sees fresh images.
+  The batch axis is first so that a strategy's split of the batch axis splits each of the
+  n_critic batches across replicas. The remainder is dropped so every batch is full.
+  """
+  grouped = images.batch(batch_size * n_critic, drop_remainder=True)
+
+  def arrange(batch):
+    shape = tf.shape(batch)
+    batch = tf.reshape(batch, tf.concat([[n_critic, batch_size], shape[1:]], axis=0))
+    return to_float(tf.transpose(batch, [1, 0, 2, 3, 4]))
+
+  return grouped.map(arrange, num_parallel_calls=tf.data.AUTOTUNE)
+
+
+def make_dataset(data, resolution, batch_size, n_critic=1, seed=0, cache=None, cache_dir=None,
+                 synthetic_num_images=10000):
+  """The endless training stream and what it was made from.
+
+  Args:
+    data: a folder of images, or 'synthetic_faces'.
+    resolution: image side in pixels; images are centre-cropped and resized to it.
+    batch_size: the global batch of one critic update.
+    n_critic: critic updates per generator step; each element holds that many real batches.
+    seed: shuffle seed (and the synthetic faces' seed).
+    cache: None, 'memory' or a path prefix: keep decoded images after the first epoch.
+    cache_dir: where the synthetic faces are drawn (default `synthetic.default_cache_dir()`).
+
+  Returns:
+    (dataset of float32 [batch_size, n_critic, resolution, resolution, 3] in [-1, 1], DataInfo)
+  """
+  folder = resolve_folder(data, cache_dir, synthetic_num_images, seed)
+  files = image_io.list_images(folder)
+  if len(files) < batch_size * n_critic:
+    raise ValueError(
+        f'The data folder holds fewer images than one training step needs (batch_size * '
+        f'n_critic = {batch_size * n_critic}). Received: data={data!r} with {len(files)} images')
+  images = folder_lib.folder_dataset(files, resolution, shuffle=True, seed=seed, cache=cache)
+  dataset = group_for_critic(images, batch_size, n_critic).prefetch(tf.data.AUTOTUNE)
+  return dataset, DataInfo(folder=os.path.abspath(folder), num_images=len(files))
