@@ -1,0 +1,118 @@
+"""The seed report's networks: shapes, parameter counts, normalisation, clipping constraint."""
+
+from absl.testing import parameterized
+import keras
+import numpy as np
+import tensorflow as tf
+
+from tfgan_anime.models import constraints
+from tfgan_anime.models import dcgan
+
+
+def _conv(k, c_in, c_out, bias=True):
+  return k * k * c_in * c_out + (c_out if bias else 0)
+
+
+class DCGANTest(tf.test.TestCase, parameterized.TestCase):
+
+  def test_generator_parameter_count_at_64px(self):
+    # Report table: Dense 100 -> 4*4*512 + BN, then 5x5 ConvT 512->256->128->64 (+ BN), ->3 (bias).
+    # No bias before BN; BN holds 4 numbers per channel (gamma, beta, moving mean and variance).
+    expected = (100 * 4 * 4 * 512 + 4 * 512 +
+                _conv(5, 512, 256, bias=False) + 4 * 256 +
+                _conv(5, 256, 128, bias=False) + 4 * 128 +
+                _conv(5, 128, 64, bias=False) + 4 * 64 +
+                _conv(5, 64, 3))
+    self.assertEqual(expected, 5_128_643)
+    self.assertEqual(dcgan.build_generator(64).count_params(), expected)
+
+  def test_critic_parameter_count_at_64px(self):
+    # Report table: 5x5 stride-2 convs 3->64->128->256->512, then a 4x4 conv to one logit.
+    expected = (_conv(5, 3, 64) + _conv(5, 64, 128) + _conv(5, 128, 256) + _conv(5, 256, 512) +
+                _conv(4, 512, 1))
+    self.assertEqual(expected, 4_314_753)
+    self.assertEqual(dcgan.build_critic(64, norm='none').count_params(), expected)
+    # DCGAN's discriminator: BN after every conv, no conv bias before BN.
+    with_bn = expected - (64 + 128 + 256 + 512) + 4 * (64 + 128 + 256 + 512)
+    self.assertEqual(dcgan.build_critic(64, norm='batch').count_params(), with_bn)
+
+  def test_layer_shapes_follow_the_table(self):
+    g = dcgan.build_generator(64)
+    shapes = [layer.output.shape[1:] for layer in g.layers if 'Conv' in type(layer).__name__]
+    self.assertEqual([tuple(s) for s in shapes],
+                     [(8, 8, 256), (16, 16, 128), (32, 32, 64), (64, 64, 3)])
+    d = dcgan.build_critic(64)
+    shapes = [layer.output.shape[1:] for layer in d.layers if isinstance(layer, keras.layers.Conv2D)]
+    self.assertEqual([tuple(s) for s in shapes],
+                     [(32, 32, 64), (16, 16, 128), (8, 8, 256), (4, 4, 512), (1, 1, 1)])
+
+  @parameterized.parameters((16, 4, 2), (32, 4, 3), (48, 6, 3), (64, 4, 4), (96, 6, 4),
+                            (128, 4, 5))
+  def test_resolutions(self, resolution, start, blocks):
+    self.assertEqual(dcgan.stage_layout(resolution), (start, blocks))
+    g = dcgan.build_generator(resolution, z_dim=8, base_width=4)
+    d = dcgan.build_critic(resolution, base_width=4)
+    images = g(tf.random.normal([2, 8]))
+    self.assertEqual(images.shape, (2, resolution, resolution, 3))
+    self.assertEqual(d(images).shape, (2, 1))
+    # tanh output range.
+    self.assertAllInRange(images, -1.0, 1.0)
+
+  @parameterized.parameters(36, 100, 7, '64')
+  def test_bad_resolution(self, resolution):
+    with self.assertRaisesRegex(ValueError, 'resolution'):
+      dcgan.stage_layout(resolution)
+
+  def test_critic_outputs_logits(self):
+    # No sigmoid inside: outputs are unbounded.
+    d = dcgan.build_critic(16, base_width=4)
+    d.layers[-2].kernel.assign(tf.fill(d.layers[-2].kernel.shape, 50.0))
+    out = d(tf.ones([1, 16, 16, 3]))
+    self.assertFalse(0.0 <= float(out[0, 0]) <= 1.0)
+
+  @parameterized.parameters('none', 'layer', 'spectral', 'batch')
+  def test_critic_norms(self, norm):
+    d = dcgan.build_critic(16, base_width=4, norm=norm)
+    names = [type(layer).__name__ for layer in d.layers]
+    self.assertEqual('BatchNormalization' in names, norm == 'batch')
+    self.assertEqual('LayerNormalization' in names, norm == 'layer')
+    self.assertEqual('SpectralNormalization' in names, norm == 'spectral')
+    self.assertEqual(d(tf.zeros([2, 16, 16, 3]), training=True).shape, (2, 1))
+
+  def test_generator_without_bn(self):
+    g = dcgan.build_generator(16, z_dim=4, base_width=4, norm='none')
+    self.assertNotIn('BatchNormalization', [type(layer).__name__ for layer in g.layers])
+
+  def test_bad_arguments(self):
+    with self.assertRaisesRegex(ValueError, "norm='group'"):
+      dcgan.build_critic(16, norm='group')
+    with self.assertRaisesRegex(ValueError, 'z_dim=0'):
+      dcgan.build_generator(16, z_dim=0)
+
+
+class WeightClipTest(tf.test.TestCase):
+
+  def test_clips(self):
+    clip = constraints.WeightClip(0.01)
+    self.assertAllClose(clip(tf.constant([-1.0, 0.005, 2.0])), [-0.01, 0.005, 0.01])
+
+  def test_config_round_trip(self):
+    clip = constraints.WeightClip(0.05)
+    again = constraints.WeightClip.from_config(clip.get_config())
+    self.assertEqual(again.clip_value, 0.05)
+
+  def test_bad_value(self):
+    with self.assertRaisesRegex(ValueError, 'clip_value=0'):
+      constraints.WeightClip(0)
+
+  def test_every_critic_weight_is_constrained(self):
+    d = dcgan.build_critic(16, base_width=4, norm='batch', clip_value=0.01)
+    constrained = [v for v in d.trainable_variables if v.constraint is not None]
+    self.assertLen(constrained, len(d.trainable_variables))
+    self.assertTrue(all(isinstance(v.constraint, constraints.WeightClip) for v in constrained))
+    self.assertEqual(np.sum([v.constraint.clip_value for v in constrained]),
+                     0.01 * len(constrained))
+
+
+if __name__ == '__main__':
+  tf.test.main()
