@@ -45,7 +45,8 @@ class KernelInceptionDistanceTest(tf.test.TestCase, parameterized.TestCase):
     #   3 M / d + 3 M^2 / d^2 + (M^3 + 6 M^2 + 3 M (d + 2)) / d^3.
     d, mu = 4, np.array([1.0, 0.0, 0.0, 0.0])
     m_sq = 1.0
-    expected = 3 * m_sq / d + 3 * m_sq**2 / d**2 + (m_sq**3 + 6 * m_sq**2 + 3 * m_sq * (d + 2)) / d**3
+    expected = (3 * m_sq / d + 3 * m_sq**2 / d**2 +
+                (m_sq**3 + 6 * m_sq**2 + 3 * m_sq * (d + 2)) / d**3)  # 1.328125
     rng = np.random.default_rng(1)
     x = rng.normal(size=(2000, d))
     y = rng.normal(size=(2000, d)) + mu
