@@ -1,0 +1,170 @@
+"""The folder pipeline, critic grouping, synthetic faces and tag files."""
+
+import os
+
+import numpy as np
+from PIL import Image
+import tensorflow as tf
+
+from tfgan_anime.data import folder
+from tfgan_anime.data import image_io
+from tfgan_anime.data import pipeline
+from tfgan_anime.data import synthetic
+from tfgan_anime.data import tags
+
+
+def _save(path, array, mode=None):
+  os.makedirs(os.path.dirname(path), exist_ok=True)
+  Image.fromarray(array, mode).save(path)
+
+
+class FolderPipelineTest(tf.test.TestCase):
+
+  def _folder(self):
+    root = os.path.join(self.get_temp_dir(), 'images')
+    red = np.zeros((8, 8, 3), np.uint8)
+    red[..., 0] = 255
+    _save(os.path.join(root, 'a.png'), red)
+    # Grayscale, in a subfolder, with an upper-case extension.
+    _save(os.path.join(root, 'sub', 'B.PNG'), np.full((8, 8), 128, np.uint8))
+    # RGBA: alpha is composited away, colour kept.
+    rgba = np.zeros((8, 8, 4), np.uint8)
+    rgba[..., 2] = 255
+    rgba[..., 3] = 255
+    _save(os.path.join(root, 'sub', 'c.png'), rgba)
+    # 2:1 wide: the centre square is green, the flanks are black.
+    wide = np.zeros((8, 16, 3), np.uint8)
+    wide[:, 4:12, 1] = 255
+    _save(os.path.join(root, 'd.png'), wide)
+    with open(os.path.join(root, 'notes.txt'), 'w') as f:
+      f.write('not an image')
+    return root
+
+  def test_decode_crop_resize_and_colour(self):
+    root = self._folder()
+    paths = image_io.list_images(root)
+    self.assertEqual([os.path.relpath(p, root) for p in paths],
+                     ['a.png', 'd.png', os.path.join('sub', 'B.PNG'), os.path.join('sub', 'c.png')])
+    ds = folder.folder_dataset(paths, resolution=4, shuffle=False)
+    images = [x.numpy() for x in ds.take(4)]
+    for image in images:
+      self.assertEqual(image.shape, (4, 4, 3))
+      self.assertEqual(image.dtype, np.uint8)
+    self.assertAllEqual(images[0][0, 0], [255, 0, 0])
+    # The centre crop of the wide image is all green: the black flanks are cut off.
+    self.assertAllEqual(images[1].reshape(-1, 3).min(0), [0, 255, 0])
+    self.assertAllEqual(images[1].reshape(-1, 3).max(0), [0, 255, 0])
+    self.assertAllEqual(images[2][0, 0], [128, 128, 128])
+    self.assertAllEqual(images[3][0, 0], [0, 0, 255])
+
+  def test_shuffle_is_seeded_and_repeats(self):
+    paths = image_io.list_images(self._folder())
+    order = lambda seed: [int(x.numpy().sum()) for x in  # pylint: disable=g-long-lambda
+                          folder.folder_dataset(paths, 4, seed=seed).take(8)]
+    self.assertEqual(order(1), order(1))
+    # Endless: 8 images from a folder of 4, each epoch a permutation.
+    first = order(1)
+    self.assertCountEqual(first[:4], first[4:])
+
+  def test_make_dataset_shapes_and_range(self):
+    root = self._folder()
+    dataset, info = pipeline.make_dataset(root, resolution=8, batch_size=2, n_critic=2)
+    self.assertEqual(info.num_images, 4)
+    element = next(iter(dataset))
+    self.assertEqual(element.shape, (2, 2, 8, 8, 3))
+    self.assertEqual(element.dtype, tf.float32)
+    self.assertAllInRange(element, -1.0, 1.0)
+    self.assertAllClose(tf.reduce_max(element), 1.0)
+
+  def test_make_dataset_errors(self):
+    empty = os.path.join(self.get_temp_dir(), 'empty')
+    os.makedirs(empty, exist_ok=True)
+    with self.assertRaisesRegex(ValueError, 'empty'):
+      pipeline.make_dataset(empty, 8, 2)
+    with self.assertRaisesRegex(ValueError, 'missing'):
+      pipeline.make_dataset(os.path.join(self.get_temp_dir(), 'missing'), 8, 2)
+    with self.assertRaisesRegex(ValueError, 'fewer images than one training step'):
+      pipeline.make_dataset(self._folder(), 8, batch_size=4, n_critic=2)
+
+
+class GroupForCriticTest(tf.test.TestCase):
+
+  def test_batch_i_of_an_element_is_the_ith_consecutive_batch(self):
+    # Images 0..11 tagged by value; batch 2, n_critic 3: element 0 holds [0,1], [2,3], [4,5].
+    images = tf.data.Dataset.range(12).map(
+        lambda i: tf.fill([1, 1, 1], tf.cast(i, tf.uint8)))
+    elements = list(pipeline.group_for_critic(images, batch_size=2, n_critic=3))
+    self.assertLen(elements, 2)
+    values = np.round((elements[0].numpy()[..., 0, 0, 0] + 1) * 127.5)
+    self.assertEqual(elements[0].shape, (2, 3, 1, 1, 1))
+    self.assertAllEqual(values, [[0, 2, 4], [1, 3, 5]])
+
+  def test_to_float(self):
+    self.assertAllClose(pipeline.to_float(tf.constant([0, 255], tf.uint8)), [-1.0, 1.0])
+
+
+class SyntheticFacesTest(tf.test.TestCase):
+
+  def test_written_once_with_tags(self):
+    cache = self.get_temp_dir()
+    path = synthetic.ensure_synthetic_faces(12, seed=3, cache_dir=cache, progress=False)
+    files = sorted(os.listdir(os.path.join(path, 'faces')))
+    self.assertLen(files, 12)
+    image = np.asarray(Image.open(os.path.join(path, 'faces', files[0])))
+    self.assertEqual(image.shape, (synthetic.SIZE, synthetic.SIZE, 3))
+    table = tags.read_tags(os.path.join(path, 'tags.csv'))
+    self.assertLen(table, 12)
+    for image_tags in table.values():
+      hair = [t for t in image_tags if t.endswith(' hair') and t[:-5] in synthetic.HAIR_COLORS]
+      eyes = [t for t in image_tags if t.endswith(' eyes')]
+      self.assertLen(hair, 1)
+      self.assertLen(eyes, 1)
+      self.assertIn(eyes[0][:-5], synthetic.EYE_COLORS)
+    # A second call reuses the folder rather than redrawing.
+    mtime = os.path.getmtime(os.path.join(path, 'faces', files[0]))
+    self.assertEqual(synthetic.ensure_synthetic_faces(12, seed=3, cache_dir=cache), path)
+    self.assertEqual(os.path.getmtime(os.path.join(path, 'faces', files[0])), mtime)
+    # No staging folder is left behind.
+    self.assertEqual([n for n in os.listdir(cache) if n.startswith('.')], [])
+
+  def test_seeded_and_varied(self):
+    a, tags_a = synthetic.draw_face(np.random.default_rng(5))
+    b, tags_b = synthetic.draw_face(np.random.default_rng(5))
+    self.assertAllEqual(np.asarray(a), np.asarray(b))
+    self.assertEqual(tags_a, tags_b)
+    rng = np.random.default_rng(0)
+    hair = {synthetic.draw_face(rng)[1][0] for _ in range(200)}
+    self.assertGreaterEqual(len(hair), 10)  # Of 12 colours.
+
+  def test_bad_count(self):
+    with self.assertRaisesRegex(ValueError, 'num_images=0'):
+      synthetic.ensure_synthetic_faces(0, cache_dir=self.get_temp_dir())
+
+
+class TagsTest(tf.test.TestCase):
+
+  def test_round_trip(self):
+    path = os.path.join(self.get_temp_dir(), 'tags.csv')
+    tags.write_tags(path, {'0': ['blonde hair', 'blue eyes'], '7': ['long hair']})
+    with open(path) as f:
+      self.assertEqual(f.readline(), '0,blonde hair:1 blue eyes:1\n')
+    self.assertEqual(tags.read_tags(path), {'0': {'blonde hair': 1, 'blue eyes': 1},
+                                           '7': {'long hair': 1}})
+
+  def test_counts_and_empty_tags(self):
+    self.assertEqual(tags.parse_line('3,red eyes:12  aqua hair:1'),
+                     ('3', {'red eyes': 12, 'aqua hair': 1}))
+    self.assertEqual(tags.parse_line('4,'), ('4', {}))
+
+  def test_malformed_line_names_its_number(self):
+    path = os.path.join(self.get_temp_dir(), 'bad.csv')
+    with open(path, 'w') as f:
+      f.write('0,blonde hair:1\n\n2,blue eyes\n')
+    with self.assertRaisesRegex(ValueError, r'bad.csv:3: malformed tag'):
+      tags.read_tags(path)
+    with self.assertRaisesRegex(ValueError, r':5: expected "id,tag:count'):
+      tags.parse_line('no comma here', 5)
+
+
+if __name__ == '__main__':
+  tf.test.main()

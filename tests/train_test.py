@@ -1,0 +1,134 @@
+"""End to end: the training binary as a user runs it, on a folder of images made here."""
+
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+from PIL import Image
+import tensorflow as tf
+
+from tfgan_anime import config as config_lib
+from tfgan_anime import export
+from tfgan_anime import images
+from tfgan_anime import train_lib
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def _run(module, *args):
+  env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL='2', PYTHONPATH=REPO)
+  return subprocess.run([sys.executable, '-m', module, *args], cwd=REPO, env=env,
+                        capture_output=True, text=True, timeout=600, check=False)
+
+
+def _make_folder(root, count=24):
+  rng = np.random.default_rng(0)
+  for i in range(count):
+    # Coloured discs on plain backgrounds, 40x30 so the centre crop matters.
+    array = np.full((30, 40, 3), rng.integers(0, 256, 3), np.uint8)
+    yy, xx = np.mgrid[:30, :40]
+    array[(yy - 15)**2 + (xx - 20)**2 < rng.integers(20, 120)] = rng.integers(0, 256, 3)
+    sub = os.path.join(root, 'part' + str(i % 2))
+    os.makedirs(sub, exist_ok=True)
+    Image.fromarray(array).save(os.path.join(sub, f'{i}.jpg' if i % 3 else f'{i}.PNG'))
+  return root
+
+
+class TrainBinaryTest(tf.test.TestCase):
+
+  @classmethod
+  def setUpClass(cls):
+    super().setUpClass()
+    cls.root = os.path.join(os.environ.get('TEST_TMPDIR', '/tmp'), f'train_test_{os.getpid()}')
+    cls.data = _make_folder(os.path.join(cls.root, 'data'))
+    cls.model_dir = os.path.join(cls.root, 'run')
+    cls.flags = [f'--data={cls.data}', f'--model_dir={cls.model_dir}', '--resolution=16',
+                 '--z_dim=8', '--g_base_width=4', '--d_base_width=4', '--batch_size=4',
+                 '--n_critic=2', '--steps_per_epoch=2', '--num_samples=9',
+                 '--checkpoint_every_steps=2']
+    cls.first = _run('tfgan_anime.train', *cls.flags, '--train_steps=3')
+    cls.second = _run('tfgan_anime.train', *cls.flags, '--train_steps=5')
+
+  def test_first_run_writes_every_output(self):
+    self.assertEqual(self.first.returncode, 0, self.first.stderr[-3000:])
+    self.assertIn('Trained to step 3.', self.first.stdout)
+    with open(os.path.join(self.model_dir, 'config.json')) as f:
+      self.assertEqual(json.load(f)['n_critic'], 2)
+    self.assertTrue(os.path.isfile(os.path.join(self.model_dir, 'flags.cfg')))
+    samples = os.path.join(self.model_dir, 'samples')
+    # Epoch 1 ends at step 2; the run ends at step 3 (and resumes to 5: epoch 2 at step 4).
+    for name in ('epoch_0001.png', 'step_0000003.png', 'latest.png'):
+      grid = np.asarray(Image.open(os.path.join(samples, name)))
+      self.assertEqual(grid.shape, (48, 48, 3))  # 9 images of 16 px: 3 x 3.
+    self.assertNotEmpty(tf.io.gfile.glob(os.path.join(self.model_dir, 'tensorboard', 'events.*')))
+
+  def test_resume_continues_the_step_count(self):
+    self.assertEqual(self.second.returncode, 0, self.second.stderr[-3000:])
+    self.assertIn('Resumed from', self.second.stdout)
+    self.assertIn('ckpt-3', self.second.stdout)
+    self.assertIn('Trained to step 5.', self.second.stdout)
+    state = tf.train.get_checkpoint_state(os.path.join(self.model_dir, 'checkpoints'))
+    self.assertEndsWith(state.model_checkpoint_path, 'ckpt-5')
+    names = sorted(os.listdir(os.path.join(self.model_dir, 'samples')))
+    self.assertEqual(names, ['epoch_0001.png', 'epoch_0002.png', 'latest.png',
+                             'step_0000003.png', 'step_0000005.png'])
+
+  def test_export_matches_the_checkpointed_generator(self):
+    self.assertEqual(self.second.returncode, 0, self.second.stderr[-3000:])
+    with open(os.path.join(self.model_dir, 'config.json')) as f:
+      config = config_lib.TrainConfig(**json.load(f))
+    gan = train_lib.build_gan(config)
+    checkpoint = train_lib.make_checkpoint(gan)
+    checkpoint.restore(tf.train.latest_checkpoint(
+        os.path.join(self.model_dir, 'checkpoints'))).assert_existing_objects_matched()
+    self.assertEqual(int(gan.step.numpy()), 5)
+    z = np.random.default_rng(1).standard_normal((6, 8)).astype(np.float32)
+    exported = export.load_generator(os.path.join(self.model_dir, 'export'))(z)
+    in_memory = images.to_uint8(gan.generator(z, training=False)).numpy()
+    self.assertAllEqual(exported, in_memory)
+    # And the generator trained: its images are not the untrained ones.
+    untrained = images.to_uint8(train_lib.build_gan(config).generator(z, training=False)).numpy()
+    self.assertNotAllEqual(exported, untrained)
+
+  def test_generate_binary(self):
+    self.assertEqual(self.second.returncode, 0)
+    out = os.path.join(self.root, 'grid.png')
+    out_dir = os.path.join(self.root, 'singles')
+    result = _run('tfgan_anime.generate', f'--saved_model={self.model_dir}/export', '--num=4',
+                  '--seed=3', f'--out={out}', f'--out_dir={out_dir}')
+    self.assertEqual(result.returncode, 0, result.stderr[-2000:])
+    self.assertEqual(np.asarray(Image.open(out)).shape, (32, 32, 3))
+    self.assertLen(os.listdir(out_dir), 4)
+    z = np.random.default_rng(3).standard_normal((4, 8)).astype(np.float32)
+    expected = export.load_generator(os.path.join(self.model_dir, 'export'))(z)
+    self.assertAllEqual(np.asarray(Image.open(os.path.join(out_dir, '00002.png'))), expected[2])
+
+  def test_bad_flags_fail_in_one_line(self):
+    for args, pattern in (
+        (['--model_dir=x', '--penalty=gp', '--d_norm=batch'], '--d_norm'),
+        (['--model_dir=x', '--resolution=100'], 'resolution=100'),
+        (['--model_dir=x', '--penalty=r1'], 'penalty'),
+        (['--model_dir=x', '--batch_size=abc'], 'batch_size'),
+    ):
+      result = _run('tfgan_anime.train', *args)
+      self.assertNotEqual(result.returncode, 0)
+      self.assertNotIn('Traceback', result.stderr)
+      errors = [line for line in result.stderr.splitlines() if pattern in line]
+      self.assertLen(errors, 1, result.stderr)
+    result = _run('tfgan_anime.generate', '--saved_model=/nonexistent')
+    self.assertEqual(result.returncode, 2)
+    self.assertIn('No SavedModel found', result.stderr)
+    self.assertNotIn('Traceback', result.stderr)
+
+  def test_dry_run_prints_the_resolved_config(self):
+    result = _run('tfgan_anime.train', '--flagfile=configs/wgan_gp.cfg', '--model_dir=x',
+                  '--dry_run')
+    self.assertEqual(result.returncode, 0, result.stderr[-2000:])
+    self.assertEqual(json.loads(result.stdout)['gp_weight'], 10.0)
+    self.assertFalse(os.path.exists(os.path.join(REPO, 'x')))
+
+
+if __name__ == '__main__':
+  tf.test.main()
