@@ -1,7 +1,9 @@
 """The training input pipeline: a data spec -> batched tensors in [-1, 1].
 
-`make_dataset` is the one entry point for training. A data spec is a folder of images, or
-`synthetic_faces` (built in, drawn once into a cache folder).
+`make_dataset` is the one entry point for training. A data spec is a folder of images,
+`synthetic_faces` (built in, drawn once into a cache folder), or TFRecord shards written by
+`tools/prepare_data.py --out_format=tfrecord`: `tfrecord:GLOB`, or any glob or path ending in
+`.tfrecord` (e.g. `data/faces-*.tfrecord`).
 """
 
 import dataclasses
@@ -12,15 +14,41 @@ import tensorflow as tf
 from tfgan_anime.data import folder as folder_lib
 from tfgan_anime.data import image_io
 from tfgan_anime.data import synthetic
+from tfgan_anime.data import tfrecord
 
 SYNTHETIC_FACES = 'synthetic_faces'
+TFRECORD_PREFIX = 'tfrecord:'
+# Records of shards come in file order; a shuffle buffer this big (or the whole set) mixes them.
+SHARD_SHUFFLE_BUFFER = 10000
 
 
 @dataclasses.dataclass
 class DataInfo:
-  """What `make_dataset` found: the resolved folder and the number of images in it."""
+  """What `make_dataset` found: the resolved folder (or shard glob) and its number of images."""
   folder: str
   num_images: int
+  # TFRecord files read (0 for an image folder): they decide how workers split the input.
+  num_shards: int = 0
+
+
+def tfrecord_pattern(data):
+  """The shard glob of a data spec, or None when the spec is not TFRecord shards."""
+  if data.startswith(TFRECORD_PREFIX):
+    return data[len(TFRECORD_PREFIX):]
+  if data.endswith('.tfrecord'):
+    return data
+  return None
+
+
+def auto_shard_policy(info, num_workers):
+  """How workers split the input: 'FILE' (each reads its own shards) or 'DATA'.
+
+  FILE needs at least one shard per worker; an image folder is one list of names in memory, so
+  every worker reads it and keeps its share of each global batch (DATA).
+  """
+  if info.num_shards >= num_workers > 1:
+    return 'FILE'
+  return 'DATA'
 
 
 def resolve_folder(data, cache_dir=None, synthetic_num_images=10000, seed=0):
@@ -57,7 +85,8 @@ def make_dataset(data, resolution, batch_size, n_critic=1, seed=0, cache=None, c
   """The endless training stream and what it was made from.
 
   Args:
-    data: a folder of images, or 'synthetic_faces'.
+    data: a folder of images, 'synthetic_faces', or TFRecord shards ('tfrecord:GLOB' or a glob
+      ending in '.tfrecord').
     resolution: image side in pixels; images are centre-cropped and resized to it.
     batch_size: the global batch of one critic update.
     n_critic: critic updates per generator step; each element holds that many real batches.
@@ -68,12 +97,37 @@ def make_dataset(data, resolution, batch_size, n_critic=1, seed=0, cache=None, c
   Returns:
     (dataset of float32 [batch_size, n_critic, resolution, resolution, 3] in [-1, 1], DataInfo)
   """
-  folder = resolve_folder(data, cache_dir, synthetic_num_images, seed)
-  files = image_io.list_images(folder)
-  if len(files) < batch_size * n_critic:
+  pattern = tfrecord_pattern(data)
+  if pattern is not None:
+    images, info = _shard_images(data, pattern, resolution, seed, cache)
+  else:
+    folder = resolve_folder(data, cache_dir, synthetic_num_images, seed)
+    files = image_io.list_images(folder)
+    images = folder_lib.folder_dataset(files, resolution, shuffle=True, seed=seed, cache=cache)
+    info = DataInfo(folder=os.path.abspath(folder), num_images=len(files))
+  if info.num_images < batch_size * n_critic:
     raise ValueError(
-        f'The data folder holds fewer images than one training step needs (batch_size * '
-        f'n_critic = {batch_size * n_critic}). Received: data={data!r} with {len(files)} images')
-  images = folder_lib.folder_dataset(files, resolution, shuffle=True, seed=seed, cache=cache)
+        f'The data holds fewer images than one training step needs (batch_size * n_critic = '
+        f'{batch_size * n_critic}). Received: data={data!r} with {info.num_images} images')
   dataset = group_for_critic(images, batch_size, n_critic).prefetch(tf.data.AUTOTUNE)
-  return dataset, DataInfo(folder=os.path.abspath(folder), num_images=len(files))
+  return dataset, info
+
+
+def count_records(files):
+  """Records in TFRecord files (reads them once, without parsing)."""
+  return int(tf.data.TFRecordDataset(files).reduce(tf.constant(0, tf.int64), lambda n, _: n + 1))
+
+
+def _shard_images(data, pattern, resolution, seed, cache):
+  """Endless uint8 images from the shards matching `pattern`, and their DataInfo."""
+  files = sorted(tf.io.gfile.glob(pattern))
+  if not files:
+    raise ValueError(f'No TFRecord file matches. Received: data={data!r}')
+  # Interleaved shards, decoded to uint8 like the folder pipeline, so caches hold 4x less.
+  images = tfrecord.read_shards(files, resolution, shuffle_files=True, seed=seed, dtype='uint8')
+  if cache:
+    images = images.cache('' if cache == 'memory' else cache)
+  num_images = count_records(files)
+  images = images.shuffle(min(num_images, SHARD_SHUFFLE_BUFFER), seed=seed,
+                          reshuffle_each_iteration=True)
+  return images.repeat(), DataInfo(folder=pattern, num_images=num_images, num_shards=len(files))
