@@ -43,6 +43,8 @@ class ValidateTest(tf.test.TestCase, parameterized.TestCase):
       ('loss', dict(loss='l1'), "loss='l1'"),
       ('epochs', dict(epochs=0), 'epochs=0'),
       ('train_steps', dict(train_steps=-1), 'train_steps=-1'),
+      ('strategy', dict(strategy='tpu'), "strategy='tpu'"),
+      ('mixed_precision', dict(mixed_precision='float16'), "mixed_precision='float16'"),
   )
   def test_invalid(self, overrides, pattern):
     values = dict(model_dir='x')

@@ -9,12 +9,14 @@ import dataclasses
 import json
 import os
 
+from tfgan_anime import distribute
 from tfgan_anime import gan as gan_lib
 from tfgan_anime import losses
 from tfgan_anime.models import dcgan
 
 OPTIMIZERS = ('adam', 'rmsprop')
-STRATEGIES = ('default', 'mirrored')
+STRATEGIES = distribute.STRATEGIES
+MIXED_PRECISION = ('float32', 'mixed_float16', 'mixed_bfloat16')
 
 
 def _field(default, help_text, choices=None):
@@ -26,13 +28,15 @@ class TrainConfig:
   """The resolved options of one training run (see each field's help)."""
   model_dir: str = _field('', 'Run directory: config, checkpoints, samples, TensorBoard, export. '
                           'Reusing it resumes the run.')
-  data: str = _field('synthetic_faces', 'A folder of images (searched recursively), or '
-                     'synthetic_faces: built-in procedural faces drawn once into --cache_dir.')
+  data: str = _field('synthetic_faces', 'A folder of images (searched recursively); '
+                     'synthetic_faces: built-in procedural faces drawn once into --cache_dir; or '
+                     'TFRecord shards from prepare_data: tfrecord:GLOB, or a glob ending in '
+                     '.tfrecord.')
   synthetic_num_images: int = _field(10000, 'How many synthetic faces to draw.')
   cache_dir: str = _field('', 'Where synthetic data is drawn; default $TFGAN_ANIME_CACHE or '
                           '~/.cache/tfgan_anime.')
-  cache: str = _field('', 'Keep decoded images after the first epoch: "" (no), memory, or a '
-                      'file path prefix for an on-disk cache.')
+  cache: str = _field('', 'Keep decoded images (of a folder or of shards) after the first '
+                      'epoch: "" (no), memory, or a file path prefix for an on-disk cache.')
   resolution: int = _field(64, 'Image side in pixels: 4-7 times a power of two (32, 64, 96, '
                            '128, ...). The seed report uses 64.')
   z_dim: int = _field(100, 'Latent size; z ~ N(0, I). 100 in the report.')
@@ -66,8 +70,14 @@ class TrainConfig:
   d_beta1: float = _field(0.0, 'Adam beta1 of the critic.')
   d_beta2: float = _field(0.9, 'Adam beta2 of the critic.')
   seed: int = _field(0, 'Seed of initial weights, data order, z and epsilon.')
-  strategy: str = _field('default', 'tf.distribute strategy: default (one device) or mirrored '
-                         '(all local GPUs).', STRATEGIES)
+  strategy: str = _field('default', 'tf.distribute strategy: default (one device), mirrored '
+                         '(all local GPUs) or multi_worker (the processes named in TF_CONFIG; '
+                         'see README).', STRATEGIES)
+  mixed_precision: str = _field('float32', 'Keras dtype policy of both networks: float32, or '
+                                'mixed_float16 (with loss scaling) / mixed_bfloat16 for GPUs '
+                                'and TPUs. Losses and the penalty stay float32.', MIXED_PRECISION)
+  jit_compile: bool = _field(False, 'Compile the train step with XLA. Off: on a 2-core CPU it '
+                             'was several times slower (docs/BENCHMARKS.md); try it on GPUs.')
   num_samples: int = _field(64, 'Images in each sample grid (from one fixed z).')
   checkpoint_every_steps: int = _field(500, 'Save a checkpoint every this many steps (and at '
                                        'each epoch end and the end).')

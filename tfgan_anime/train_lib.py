@@ -18,7 +18,9 @@ import numpy as np
 import tensorflow as tf
 
 from tfgan_anime import callbacks as callbacks_lib
+from tfgan_anime import distribute
 from tfgan_anime.data import pipeline
+from tfgan_anime.data import tfrecord
 from tfgan_anime import export as export_lib
 from tfgan_anime import gan as gan_lib
 from tfgan_anime import losses
@@ -36,22 +38,30 @@ class TrainResult:
 
 
 def make_strategy(name):
-  if name == 'mirrored':
-    return tf.distribute.MirroredStrategy()
-  return tf.distribute.get_strategy()
+  return distribute.make_strategy(name)
 
 
-def make_optimizer(name, learning_rate, beta1, beta2):
-  """Adam(lr, beta1, beta2), or RMSprop(lr) as the WGAN paper prescribes for weight clipping."""
+def make_optimizer(name, learning_rate, beta1, beta2, loss_scale=False):
+  """Adam(lr, beta1, beta2), or RMSprop(lr) as the WGAN paper prescribes for weight clipping.
+
+  With `loss_scale` (for mixed_float16) it is wrapped in a LossScaleOptimizer, whose dynamic
+  scale is saved in checkpoints with the optimiser it wraps.
+  """
   if name == 'adam':
-    return keras.optimizers.Adam(learning_rate, beta_1=beta1, beta_2=beta2)
-  if name == 'rmsprop':
-    return keras.optimizers.RMSprop(learning_rate)
-  raise ValueError(f'Unknown optimizer. Received: optimizer={name!r}; accepted: adam, rmsprop')
+    optimizer = keras.optimizers.Adam(learning_rate, beta_1=beta1, beta_2=beta2)
+  elif name == 'rmsprop':
+    optimizer = keras.optimizers.RMSprop(learning_rate)
+  else:
+    raise ValueError(f'Unknown optimizer. Received: optimizer={name!r}; accepted: adam, rmsprop')
+  if loss_scale:
+    optimizer = keras.optimizers.LossScaleOptimizer(optimizer)
+  return optimizer
 
 
 def build_gan(config):
   """The compiled GAN of a config; call inside the strategy scope."""
+  # Global state, so set every time: a float32 build after a mixed one must be float32 again.
+  keras.mixed_precision.set_dtype_policy(config.mixed_precision)
   keras.utils.set_random_seed(config.seed)
   generator = dcgan.build_generator(config.resolution, config.z_dim, config.g_base_width,
                                     config.kernel_size, config.g_norm)
@@ -63,10 +73,14 @@ def build_gan(config):
                     gp_target=config.gp_target, gp_one_sided=config.gp_one_sided,
                     seed=config.seed)
   d_loss_fn, g_loss_fn = losses.get_losses(config.loss)
+  # float16 gradients underflow without loss scaling; bfloat16 has float32's exponent range.
+  loss_scale = config.mixed_precision == 'mixed_float16'
   gan.compile(
-      d_optimizer=make_optimizer(config.d_optimizer, config.d_lr, config.d_beta1, config.d_beta2),
-      g_optimizer=make_optimizer(config.g_optimizer, config.g_lr, config.g_beta1, config.g_beta2),
-      d_loss_fn=d_loss_fn, g_loss_fn=g_loss_fn)
+      d_optimizer=make_optimizer(config.d_optimizer, config.d_lr, config.d_beta1, config.d_beta2,
+                                 loss_scale),
+      g_optimizer=make_optimizer(config.g_optimizer, config.g_lr, config.g_beta1, config.g_beta2,
+                                 loss_scale),
+      d_loss_fn=d_loss_fn, g_loss_fn=g_loss_fn, jit_compile=config.jit_compile)
   return gan
 
 
@@ -84,8 +98,13 @@ def train(config, strategy=None):
     strategy: a tf.distribute.Strategy; default from `config.strategy`.
   """
   config.validate()
-  config.write(config.model_dir)
+  # First: MultiWorkerMirroredStrategy must exist before TensorFlow runs any op.
   strategy = strategy or make_strategy(config.strategy)
+  # Under several workers only the chief writes the run directory (config, grids, logs,
+  # checkpoints, export); the others train in lockstep and write nothing.
+  chief = distribute.is_chief(strategy)
+  if chief:
+    config.write(config.model_dir)
   if config.batch_size % strategy.num_replicas_in_sync:
     raise ValueError(f'Invalid --batch_size. Received: batch_size={config.batch_size}; accepted: '
                      f'a multiple of the {strategy.num_replicas_in_sync} replicas')
@@ -110,7 +129,8 @@ def train(config, strategy=None):
     _say(f'Resumed from {manager.latest_checkpoint} at step {int(gan.step.numpy())}.')
   start = int(gan.step.numpy())
 
-  writer = tf.summary.create_file_writer(os.path.join(config.model_dir, 'tensorboard'))
+  writer = (tf.summary.create_file_writer(os.path.join(config.model_dir, 'tensorboard'))
+            if chief else None)
   z_fixed = np.random.default_rng(config.seed).standard_normal(
       (config.num_samples, config.z_dim)).astype(np.float32)
   grid = callbacks_lib.SampleGrid(z_fixed, os.path.join(config.model_dir, 'samples'),
@@ -120,22 +140,25 @@ def train(config, strategy=None):
       callbacks_lib.ScalarLogger(writer, config.log_every_steps),
       grid,
       callbacks_lib.Checkpointer(manager, config.checkpoint_every_steps),
-  ]
+  ] if chief else [callbacks_lib.StepLimit(total_steps)]
   history = {}
   if start < total_steps:
     initial_epoch = start // steps_per_epoch
     epochs = initial_epoch + math.ceil((total_steps - start) / steps_per_epoch)
+    # Set explicitly, not AUTO: shards are split by file across workers, folders by element.
+    policy = pipeline.auto_shard_policy(info, distribute.num_workers(strategy))
     fit = gan.fit(
-        dataset.with_options(_options()) if strategy.num_replicas_in_sync > 1 else dataset,
+        dataset.with_options(tfrecord.dataset_options(policy)),
         epochs=epochs, initial_epoch=initial_epoch, steps_per_epoch=steps_per_epoch,
         callbacks=callbacks, shuffle=False, verbose='auto')
     history = {name: [float(v) for v in values] for name, values in fit.history.items()}
   else:
     _say(f'Step {start} already reaches {total_steps} steps; nothing to train.')
-  writer.flush()
+  if writer is not None:
+    writer.flush()
 
   export_dir = os.path.join(config.model_dir, 'export')
-  if config.export:
+  if config.export and chief:
     export_lib.export_generator(gan.generator, export_dir)
   return TrainResult(model_dir=config.model_dir, step=int(gan.step.numpy()),
                      samples=grid.written, export_dir=export_dir if config.export else '',
@@ -145,9 +168,3 @@ def train(config, strategy=None):
 def _say(message):
   print(message, flush=True)
 
-
-def _options():
-  options = tf.data.Options()
-  # Every replica reads the same stream and the strategy splits each global batch.
-  options.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.DATA
-  return options

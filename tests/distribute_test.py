@@ -1,0 +1,139 @@
+"""Strategies by name, TF_CONFIG, and two worker processes training like one device."""
+
+import json
+import os
+import socket
+import subprocess
+import sys
+
+import numpy as np
+from PIL import Image
+import tensorflow as tf
+
+from tfgan_anime import config as config_lib
+from tfgan_anime import distribute
+from tfgan_anime import train_lib
+from tfgan_anime.data import pipeline
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def _free_ports(count):
+  sockets = [socket.socket() for _ in range(count)]
+  for s in sockets:
+    s.bind(('127.0.0.1', 0))
+  ports = [s.getsockname()[1] for s in sockets]
+  for s in sockets:
+    s.close()
+  return ports
+
+
+def _make_folder(root, count=32):
+  os.makedirs(root, exist_ok=True)
+  rng = np.random.default_rng(0)
+  for i in range(count):
+    Image.fromarray(rng.integers(0, 256, (16, 16, 3), dtype=np.uint8)).save(
+        os.path.join(root, f'{i:03d}.png'))
+  return root
+
+
+def tiny_config(model_dir, data):
+  """16 px, widths 4, batch 4, n_critic 2, 3 steps; no batch norm, whose per-replica batch
+  statistics differ from one device's by design."""
+  return config_lib.TrainConfig(
+      model_dir=model_dir, data=data, resolution=16, z_dim=8, g_base_width=4, d_base_width=4,
+      g_norm='none', d_norm='none', batch_size=4, n_critic=2, train_steps=3, steps_per_epoch=3,
+      num_samples=4, export=False, checkpoint_every_steps=100, log_every_steps=1)
+
+
+def fixed_images():
+  return np.random.default_rng(0).integers(0, 256, (16, 16, 16, 3), dtype=np.uint8)
+
+
+class StrategyTest(tf.test.TestCase):
+
+  def test_by_name(self):
+    self.assertIs(distribute.make_strategy('default'), tf.distribute.get_strategy())
+    if len(tf.config.list_logical_devices('CPU')) >= 2:
+      mirrored = distribute.make_strategy('mirrored', ['/cpu:0', '/cpu:1'])
+      self.assertEqual(mirrored.num_replicas_in_sync, 2)
+      self.assertTrue(distribute.is_chief(mirrored))
+      self.assertEqual(distribute.num_workers(mirrored), 1)
+      self.assertFalse(distribute.in_multi_worker_mode(mirrored))
+    with self.assertRaisesRegex(ValueError, "strategy='tpu'"):
+      distribute.make_strategy('tpu')
+
+  def test_multi_worker_needs_tf_config(self):
+    previous = os.environ.pop('TF_CONFIG', None)
+    try:
+      with self.assertRaisesRegex(ValueError, 'TF_CONFIG'):
+        distribute.make_strategy('multi_worker')
+    finally:
+      if previous is not None:
+        os.environ['TF_CONFIG'] = previous
+
+  def test_tf_config(self):
+    value = json.loads(distribute.tf_config(['a:1', 'b:2'], 1))
+    self.assertEqual(value, {'cluster': {'worker': ['a:1', 'b:2']},
+                             'task': {'type': 'worker', 'index': 1}})
+    with self.assertRaisesRegex(ValueError, 'index=2'):
+      distribute.tf_config(['a:1', 'b:2'], 2)
+
+
+class MultiWorkerTest(tf.test.TestCase):
+
+  def test_two_workers_match_one_device(self):
+    # Two processes of one CPU device each (2 replicas, 2 images each) against one device
+    # (4 images), from the same seeded initial weights, on the same global batches.
+    root = self.get_temp_dir()
+    folder = _make_folder(os.path.join(root, 'images'))
+    out_dir = os.path.join(root, 'multi')
+    os.makedirs(out_dir)
+    workers = [f'127.0.0.1:{port}' for port in _free_ports(2)]
+    processes = []
+    for index in range(2):
+      env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL='2', PYTHONPATH=REPO,
+                 TF_CONFIG=distribute.tf_config(workers, index))
+      processes.append(subprocess.Popen(
+          [sys.executable, os.path.join(REPO, 'tests', 'multi_worker_main.py'), out_dir, folder],
+          cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True))
+
+    # The one-device run, here, while the workers start.
+    config = tiny_config(os.path.join(root, 'single'), folder)
+    single = train_lib.build_gan(config)
+    untouched = [w.copy() for w in single.critic.get_weights()]
+    dataset = pipeline.group_for_critic(
+        tf.data.Dataset.from_tensor_slices(fixed_images()).repeat(), config.batch_size,
+        config.n_critic)
+    single.fit(dataset, steps_per_epoch=3, epochs=1, verbose=0)
+
+    outputs = []
+    try:
+      for process in processes:
+        outputs.append(process.communicate(timeout=400)[0])
+    finally:
+      for process in processes:
+        if process.poll() is None:
+          process.kill()
+    for process, output in zip(processes, outputs):
+      self.assertEqual(process.returncode, 0, output[-3000:])
+      # train_lib.train under --strategy=multi_worker ran to the end on every worker.
+      self.assertIn('Trained to step 3.', output)
+
+    with np.load(os.path.join(out_dir, 'weights.npz')) as saved:
+      multi = [saved[f'arr_{i}'] for i in range(len(saved.files))]
+    expected = single.generator.get_weights() + single.critic.get_weights()
+    self.assertLen(multi, len(expected))
+    for a, b in zip(expected, multi):
+      # The all-reduce sums float32 gradients in another order than one device's batch mean.
+      self.assertAllClose(a, b, atol=1e-5, rtol=1e-4)
+    # Training moved the weights: the comparison is not between two untouched models.
+    self.assertNotAllClose(untouched[0], single.critic.get_weights()[0])
+    # Only the chief wrote the run directory: one event file; its last checkpoint is step 3.
+    run = os.path.join(out_dir, 'run')
+    self.assertLen(tf.io.gfile.glob(os.path.join(run, 'tensorboard', 'events.*')), 1)
+    self.assertEndsWith(tf.train.latest_checkpoint(os.path.join(run, 'checkpoints')), 'ckpt-3')
+
+
+if __name__ == '__main__':
+  tf.test.main()

@@ -1,0 +1,51 @@
+"""One worker process of distribute_test.MultiWorkerTest (run with TF_CONFIG set; not a test).
+
+  python tests/multi_worker_main.py OUT_DIR DATA_FOLDER
+
+1. Trains the tiny GAN for 3 steps on 16 fixed images in a fixed order under
+   MultiWorkerMirroredStrategy; the chief writes the weights to OUT_DIR/weights.npz.
+2. Runs train_lib.train on DATA_FOLDER with the same strategy into OUT_DIR/run, as
+   `--strategy=multi_worker` does.
+"""
+
+import os
+import sys
+
+import numpy as np
+import tensorflow as tf
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, REPO)
+
+# pylint: disable=g-import-not-at-top,wrong-import-position
+from tfgan_anime import distribute
+from tfgan_anime import train_lib
+from tfgan_anime.data import pipeline
+from tfgan_anime.data import tfrecord
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import distribute_test
+
+
+def main(out_dir, folder):
+  # Before any other TensorFlow op, as MultiWorkerMirroredStrategy requires.
+  strategy = distribute.make_strategy('multi_worker')
+  config = distribute_test.tiny_config(os.path.join(out_dir, 'run'), folder)
+  with strategy.scope():
+    gan = train_lib.build_gan(config)
+  images = distribute_test.fixed_images()
+  dataset = pipeline.group_for_critic(tf.data.Dataset.from_tensor_slices(images).repeat(),
+                                      config.batch_size, config.n_critic)
+  # As train_lib sets it for an image folder: every worker reads all, keeps its share.
+  policy = pipeline.auto_shard_policy(pipeline.DataInfo('memory', len(images)),
+                                      distribute.num_workers(strategy))
+  gan.fit(dataset.with_options(tfrecord.dataset_options(policy)), steps_per_epoch=3, epochs=1,
+          verbose=0)
+  if distribute.is_chief(strategy):
+    weights = gan.generator.get_weights() + gan.critic.get_weights()
+    np.savez(os.path.join(out_dir, 'weights.npz'), *weights)
+  result = train_lib.train(config, strategy=strategy)
+  print(f'Trained to step {result.step}.', flush=True)
+
+
+if __name__ == '__main__':
+  main(sys.argv[1], sys.argv[2])
