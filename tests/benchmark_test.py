@@ -1,0 +1,90 @@
+"""The benchmark's arithmetic: FLOP counts, the analytic formula, the baseline's loss, the table.
+
+Nothing here is timed; speed is the tool's business (docs/BENCHMARKS.md).
+"""
+
+import os
+
+from absl.testing import parameterized
+import numpy as np
+from PIL import Image
+import tensorflow as tf
+
+from tfgan_anime import benchmark
+from tfgan_anime import train_lib
+from tfgan_anime.models import dcgan
+from tfgan_anime.models import layers
+
+
+class FlopsTest(tf.test.TestCase, parameterized.TestCase):
+
+  def test_forward_flops_of_the_seed_networks(self):
+    # 2 * H_out * W_out * k * k * C_in * C_out per convolution (input H, W when transposed).
+    flops = benchmark.conv_flops_per_image(dcgan.build_generator(64), dcgan.build_critic(64))
+    self.assertEqual(flops['generator/project'], 2 * 100 * 4 * 4 * 512)
+    self.assertEqual(flops['generator/up0'], 2 * 4 * 4 * 5 * 5 * 512 * 256)
+    self.assertEqual(flops['generator/to_image'], 2 * 32 * 32 * 5 * 5 * 64 * 3)
+    self.assertEqual(flops['critic/down0'], 2 * 32 * 32 * 5 * 5 * 3 * 64)
+    self.assertEqual(flops['critic/logit'], 2 * 4 * 4 * 512)
+    self.assertEqual(sum(v for k, v in flops.items() if k.startswith('generator/')), 326041600)
+    self.assertEqual(sum(v for k, v in flops.items() if k.startswith('critic/')), 324419584)
+
+  @parameterized.parameters('wgan_gp', 'dcgan')
+  def test_counted_flops_match_the_analytic_formula(self, kind):
+    # The cost model also counts bias, activation, norm and optimiser arithmetic: a few %.
+    config = benchmark.benchmark_config(kind, batch_size=4, n_critic=2, resolution=16)
+    config.g_base_width = config.d_base_width = 16
+    gan = train_lib.build_gan(config)
+    data = tf.TensorSpec([4, config.n_critic, 16, 16, 3], tf.float32)
+    counted = benchmark.count_flops(tf.function(gan.train_step).get_concrete_function(data))
+    analytic = benchmark.analytic_step_flops(gan.generator, gan.critic, 4, config.n_critic,
+                                             config.penalty)
+    self.assertBetween(counted / analytic, 1.0, 1.1)
+
+  def test_the_baseline_does_the_penalty_the_slow_way(self):
+    config = benchmark.benchmark_config('wgan_gp', batch_size=2, n_critic=1, resolution=16)
+    config.g_base_width = config.d_base_width = 4
+    gan = train_lib.build_gan(config)
+    critic = benchmark.with_keras_leaky_relu(gan.critic)
+    self.assertFalse(any(isinstance(layer, layers.LeakyReLU) for layer in critic.layers))
+    x = tf.random.uniform([2, 16, 16, 3], -1, 1)
+    self.assertAllClose(critic(x), gan.critic(x))
+    step = benchmark.baseline_step(config, gan.generator, critic)
+    data = tf.random.uniform([2, 1, 16, 16, 3], -1, 1)
+    baseline_flops = benchmark.count_flops(step.get_concrete_function(data))
+    ours = benchmark.count_flops(tf.function(gan.train_step).get_concrete_function(data))
+    self.assertGreater(baseline_flops, ours)
+    logs = step(data)
+    self.assertTrue(np.isfinite(logs['d_loss'].numpy()))
+
+
+class ToolTest(tf.test.TestCase):
+
+  def test_naive_load(self):
+    path = os.path.join(self.get_temp_dir(), 'a.jpg')
+    Image.fromarray(np.full((30, 40, 3), 255, np.uint8)).save(path)
+    image = benchmark.naive_load(path, 8)
+    self.assertEqual((image.shape, image.dtype), ((8, 8, 3), np.float32))
+    self.assertAllClose(image, np.ones((8, 8, 3)), atol=1 / 127.5)
+
+  def test_table_reports_each_target(self):
+    seconds = {'median': 2.0, 'min': 1.5, 'max': 3.0, 'n': 3}
+    step = {'seconds': seconds, 'img_s': 160.0, 'img_s_min': 100.0, 'img_s_max': 200.0,
+            'flops': 2e11, 'analytic_flops': 1.9e11, 'gflops': 100.0, 'batch_size': 64,
+            'n_critic': 5}
+    result = {'resolution': 64, 'batch_size': 64, 'n_critic': 5, 'repeats': 3, 'quick': False,
+              'tensorflow': tf.__version__, 'cpus': 2, 'load_average_start': 1.0,
+              'load_average_end': 2.0, 'seconds': 60.0,
+              'peak': {'numpy_4096': {'median': 150.0, 'min': 140.0, 'max': 160.0, 'n': 3}},
+              'peak_during_steps': seconds, 'steps': {'wgan_gp': step},
+              'step_fraction_of_peak': 0.66, 'step_fraction_of_peak_same_load': 0.7,
+              'pipeline_over_naive': 6.0, 'pipeline_source': 'tfrecord_uint8',
+              'end_to_end_ratio': 1.01}
+    table = benchmark.format_table(result)
+    self.assertIn('target step GFLOP/s / highest peak: 0.66 (>= 0.7: not met)', table)
+    self.assertIn('target pipeline (tfrecord_uint8) / naive: 6.00 (>= 5.0: met)', table)
+    self.assertIn('target end-to-end step / in-memory step: 1.01 (<= 1.05: met)', table)
+
+
+if __name__ == '__main__':
+  tf.test.main()
