@@ -1,7 +1,7 @@
 r"""How fast this trainer runs on this machine, against simple baselines and the machine's peak.
 
   python -m tfgan_anime.benchmark           # 64 px, batch 64, n_critic 5, 3 repeats (~10+ min)
-  python -m tfgan_anime.benchmark --quick   # batch 16, 2 repeats, fewer images (a few minutes)
+  python -m tfgan_anime.benchmark --quick   # batch 8, 2 repeats, 512 images (a few minutes)
   python -m tfgan_anime.benchmark --json    # also one JSON line at the end
 
 One run measures, each after a warm-up, as the median over repeats with its spread (min-max):
@@ -298,7 +298,8 @@ def baseline_step(config, generator, critic):
   return step
 
 
-def step_rates(kinds, batch_size, n_critic, repeats, resolution=64, jit_compile=False):
+def step_rates(kinds, batch_size, n_critic, repeats, resolution=64, jit_compile=False,
+               peak_size=4096):
   """Times GAN.train_step against the baseline for each kind ('wgan_gp', 'dcgan').
 
   The matmul peak is measured again in the same interleaved loop, so that the fraction of peak
@@ -307,7 +308,7 @@ def step_rates(kinds, batch_size, n_critic, repeats, resolution=64, jit_compile=
   Returns:
     ({name: {'seconds': summary, 'img_s': ..., 'flops': int, 'analytic_flops': int, ...}} for
     names '<kind>' and '<kind>_baseline', timed interleaved after one warm-up call each;
-    summary of the numpy 4096 x 4096 matmul GFLOP/s measured between them).
+    summary of the numpy peak_size^2 matmul GFLOP/s measured between them).
   """
   runs = {}
   for kind in kinds:
@@ -330,7 +331,7 @@ def step_rates(kinds, batch_size, n_critic, repeats, resolution=64, jit_compile=
                     'analytic_flops': analytic}
   for run in runs.values():
     _block(run['fn'](run['data']))  # Trace (and compile) + one untimed step.
-  n = 4096
+  n = peak_size
   a = np.random.default_rng(0).standard_normal((n, n), dtype=np.float32)
   a @ a
   peak = []
@@ -341,7 +342,7 @@ def step_rates(kinds, batch_size, n_critic, repeats, resolution=64, jit_compile=
       _block(run['fn'](run['data']))
       seconds[name].append(time.perf_counter() - start)
     start = time.perf_counter()
-    for _ in range(2):  # About 2 s unloaded: a sample of the load, not of one instant.
+    for _ in range(2):  # A sample of the load over a second or two, not of one instant.
       a @ a
     peak.append(2 * 2 * n**3 / (time.perf_counter() - start) / 1e9)
   results = {}
@@ -384,7 +385,7 @@ class StepTimer(keras.callbacks.Callback):
 def end_to_end_rates(folder, batch_size, n_critic, repeats, resolution=64, jit_compile=False):
   """fit() on the JPEG folder against fit() on one in-memory element, per-step medians.
 
-  Both fits train the same model, so the second reuses the first's traced step; `traces`
+  All the fits train the same model, so all but the first reuse its traced step; `traces`
   counts how often the train step was traced in all.
   """
   config = benchmark_config('wgan_gp', batch_size, n_critic, resolution, jit_compile)
@@ -400,12 +401,15 @@ def end_to_end_rates(folder, batch_size, n_critic, repeats, resolution=64, jit_c
   dataset, _ = pipeline.make_dataset(folder, resolution, batch_size, n_critic, seed=0)
   element = next(iter(dataset))
   in_memory = tf.data.Dataset.from_tensors(element).repeat()
-  seconds = {}
-  for name, data in (('in_memory', in_memory), ('end_to_end', dataset)):
-    timer = StepTimer()
-    gan.fit(data, steps_per_epoch=repeats + 1, epochs=1, verbose=0, callbacks=[timer],
-            shuffle=False)
-    seconds[name] = timer.intervals()
+  seconds = {'in_memory': [], 'end_to_end': []}
+  # Short fits in turn, so that both see the same load. The first step of each fit is not
+  # timed: it traces (first fit only) or waits for a freshly started pipeline, which a real run
+  # does once, not every two steps.
+  for _ in range(repeats):
+    for name, data in (('in_memory', in_memory), ('end_to_end', dataset)):
+      timer = StepTimer()
+      gan.fit(data, steps_per_epoch=2, epochs=1, verbose=0, callbacks=[timer], shuffle=False)
+      seconds[name].extend(timer.intervals())
   images = batch_size * n_critic
   results = {name: {'seconds': summary(values), 'img_s': images / statistics.median(values)}
              for name, values in seconds.items()}
@@ -420,9 +424,10 @@ def end_to_end_rates(folder, batch_size, n_critic, repeats, resolution=64, jit_c
 def run_benchmark(sections=SECTIONS, quick=False, batch_size=None, n_critic=5, repeats=None,
                   num_images=None, resolution=64, jit_compile=False, workdir=None, log=print):
   """Runs the chosen sections; returns the results as one flat dict (see `--json`)."""
-  batch_size = batch_size or (16 if quick else 64)
+  batch_size = batch_size or (8 if quick else 64)
   repeats = repeats or (2 if quick else 3)
-  num_images = num_images or (640 if quick else 2048)
+  num_images = num_images or (512 if quick else 2048)
+  peak_size = 2048 if quick else 4096
   result = {'quick': quick, 'batch_size': batch_size, 'n_critic': n_critic,
             'resolution': resolution, 'repeats': repeats, 'jit_compile': jit_compile,
             'load_average_start': os.getloadavg()[0], 'cpus': os.cpu_count(),
@@ -431,19 +436,25 @@ def run_benchmark(sections=SECTIONS, quick=False, batch_size=None, n_critic=5, r
     log(f'Quick mode: batch {batch_size} (not the seed\'s 64), {repeats} repeats, '
         f'{num_images} images.')
   started = time.perf_counter()
+  section_seconds = {}
   own_workdir = workdir is None
   workdir = workdir or tempfile.mkdtemp(prefix='tfgan_benchmark_')
   try:
     if 'peak' in sections:
       log('Peak: fp32 matmul ...')
-      peak = matmul_peak([2048] if quick else [2048, 4096], max(repeats, 3))
+      mark = time.perf_counter()
+      peak = matmul_peak(sorted({2048, peak_size}), max(repeats, 3))
       best = max(peak, key=lambda name: peak[name]['median'])
       result.update(peak_gflops=peak[best]['median'], peak_source=best, peak=peak)
+      section_seconds['peak'] = time.perf_counter() - mark
     if 'pipeline' in sections or 'end_to_end' in sections:
       log(f'Data: {num_images} synthetic 96x96 JPEG faces and shards in {workdir} ...')
+      mark = time.perf_counter()
       data = make_benchmark_data(workdir, num_images, resolution)
+      section_seconds['data'] = time.perf_counter() - mark
     if 'pipeline' in sections:
       log('Pipeline ...')
+      mark = time.perf_counter()
       rates = pipeline_rates(data, resolution, batch_size, n_critic, repeats, num_images)
       best = max((name for name in rates if name != 'naive'),
                  key=lambda name: rates[name]['median'])
@@ -452,10 +463,12 @@ def run_benchmark(sections=SECTIONS, quick=False, batch_size=None, n_critic=5, r
       for name, rate in rates.items():
         result[f'{name}_img_s'] = rate['median']
       result['pipeline_over_naive'] = result['pipeline_img_s'] / result['naive_pipeline_img_s']
+      section_seconds['pipeline'] = time.perf_counter() - mark
     if 'step' in sections:
       log('Steps (each: trace, one untimed step, then interleaved repeats) ...')
+      mark = time.perf_counter()
       steps, peak_during_steps = step_rates(('wgan_gp', 'dcgan'), batch_size, n_critic,
-                                            repeats, resolution, jit_compile)
+                                            repeats, resolution, jit_compile, peak_size)
       ours, base = steps['wgan_gp'], steps['wgan_gp_baseline']
       result.update(step_img_s=ours['img_s'], baseline_step_img_s=base['img_s'],
                     speedup_over_baseline=ours['img_s'] / base['img_s'],
@@ -471,17 +484,21 @@ def run_benchmark(sections=SECTIONS, quick=False, batch_size=None, n_critic=5, r
       result['step_fraction_of_peak'] = result['achieved_gflops'] / peak
       result['step_fraction_of_peak_same_load'] = (result['achieved_gflops'] /
                                                    peak_during_steps['median'])
+      section_seconds['step'] = time.perf_counter() - mark
     if 'end_to_end' in sections:
       log('End to end: fit() on the folder against fit() on one in-memory element ...')
+      mark = time.perf_counter()
       e2e = end_to_end_rates(data['folder'], batch_size, n_critic, repeats, resolution,
                              jit_compile)
       result.update(end_to_end_img_s=e2e['end_to_end']['img_s'],
                     in_memory_fit_img_s=e2e['in_memory']['img_s'],
                     end_to_end_ratio=e2e['ratio'], train_step_traces=e2e['traces'],
                     end_to_end=e2e)
+      section_seconds['end_to_end'] = time.perf_counter() - mark
   finally:
     if own_workdir:
       shutil.rmtree(workdir, ignore_errors=True)
+  result['section_seconds'] = section_seconds
   result['load_average_end'] = os.getloadavg()[0]
   result['seconds'] = time.perf_counter() - started
   return result
@@ -502,7 +519,7 @@ def format_table(r):
   for name, s in r.get('peak', {}).items():
     row(f'matmul fp32 {name.replace("_", " ")}', s, 'GFLOP/s')
   if 'peak_during_steps' in r:
-    row('matmul fp32 numpy 4096, between the steps', r['peak_during_steps'], 'GFLOP/s')
+    row('matmul fp32 numpy, between the steps', r['peak_during_steps'], 'GFLOP/s')
   for name, s in r.get('pipelines', {}).items():
     row(f'pipeline {name}', s, 'img/s')
   for name, s in r.get('steps', {}).items():
@@ -514,7 +531,7 @@ def format_table(r):
   if 'end_to_end' in r:
     for name in ('in_memory', 'end_to_end'):
       row(f'fit() {name.replace("_", " ")}', r['end_to_end'][name]['seconds'], 's/step')
-    lines.append(f'train step traced {r["train_step_traces"]} time(s) over both fits')
+    lines.append(f'train step traced {r["train_step_traces"]} time(s) over all the fits')
   checks = []
   if 'step_fraction_of_peak' in r:
     lines.append(f'step GFLOP/s / peak measured between the steps: '
@@ -529,6 +546,9 @@ def format_table(r):
                    TARGETS['end_to_end_ratio']))
   if 'speedup_over_baseline' in r:
     lines.append(f'WGAN-GP step vs baseline: {r["speedup_over_baseline"]:.2f}x img/s')
+  if r.get('section_seconds'):
+    lines.append('seconds per section: ' + ', '.join(
+        f'{name} {seconds:.0f}' for name, seconds in r['section_seconds'].items()))
   for label, value, op, target in checks:
     met = value >= target if op == '>=' else value <= target
     lines.append(f'target {label}: {value:.2f} ({op} {target}: {"met" if met else "not met"})')
@@ -539,12 +559,12 @@ FLAGS = flags.FLAGS
 
 
 def _define_flags():
-  flags.DEFINE_bool('quick', False, 'Batch 16, 2 repeats, 640 images: a few minutes on 2 CPUs.')
+  flags.DEFINE_bool('quick', False, 'Batch 8, 2 repeats, 512 images: a few minutes on 2 CPUs.')
   flags.DEFINE_bool('json', False, 'Also print the results as one JSON line.')
-  flags.DEFINE_integer('batch_size', 0, 'Batch of each critic update; 0: 64 (16 with --quick).')
+  flags.DEFINE_integer('batch_size', 0, 'Batch of each critic update; 0: 64 (8 with --quick).')
   flags.DEFINE_integer('n_critic', 5, 'Critic updates per WGAN-GP step.')
   flags.DEFINE_integer('repeats', 0, 'Timed repeats per measurement; 0: 3 (2 with --quick).')
-  flags.DEFINE_integer('num_images', 0, 'JPEGs written for the pipeline; 0: 2048 (640 quick).')
+  flags.DEFINE_integer('num_images', 0, 'JPEGs written for the pipeline; 0: 2048 (512 quick).')
   flags.DEFINE_bool('jit_compile', False, 'Compile the steps with XLA.')
   flags.DEFINE_list('sections', list(SECTIONS), f'Which of {", ".join(SECTIONS)} to run.')
   flags.DEFINE_string('workdir', '', 'Where the images and shards go; default a temporary '
