@@ -93,10 +93,9 @@ def critic_panel(values, fake, box, size=PANEL):
   values = np.asarray(values, np.float64)
   low, high = float(values.min()), float(values.max())
   scaled = (values - low) / (high - low) if high > low else np.zeros_like(values)
-  cells = values.shape[0]
-  # Nearest-neighbour upsampling keeps the contour lines one cell wide and exact.
-  index = np.minimum(np.arange(size) * cells // size, cells - 1)
-  scaled = scaled[index][:, index]
+  # Bilinear upsampling of the values (not of the colours) gives smooth contour lines.
+  scaled = np.asarray(Image.fromarray(scaled.astype(np.float32), mode='F').resize(
+      (size, size), Image.BILINEAR), np.float64)
   heat = colour_ramp(scaled)
   heat[contour_mask(scaled)] = 255
   image = Image.fromarray(heat)
