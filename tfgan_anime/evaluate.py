@@ -19,6 +19,7 @@ import sys
 
 from absl import app
 from absl import flags
+from absl import logging
 
 from tfgan_anime import evaluation
 
@@ -52,6 +53,8 @@ FLAGS = flags.FLAGS
 def main(argv):
   if len(argv) > 1:
     raise app.UsageError(f'Unexpected arguments: {" ".join(argv[1:])}')
+  # TensorFlow's INFO lines (checkpoint sharding, ...) would bury the results.
+  logging.set_verbosity(logging.WARNING)
   run = evaluation.resolve_run_defaults(FLAGS.saved_model)
   data = FLAGS.data or run.get('data') or 'synthetic_faces'
   try:

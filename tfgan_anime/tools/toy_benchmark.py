@@ -27,6 +27,7 @@ import time
 
 from absl import app
 from absl import flags
+from absl import logging
 import numpy as np
 
 flags.DEFINE_string('seeds', '0,1,2,3,4', 'Comma-separated seeds.')
@@ -118,6 +119,8 @@ def _split(text, allowed, name):
 def main(argv):
   if len(argv) > 1:
     raise app.UsageError(f'Unexpected arguments: {" ".join(argv[1:])}')
+  # TensorFlow's INFO lines (checkpoint sharding, ...) would bury the results.
+  logging.set_verbosity(logging.WARNING)
   seeds = [int(s) for s in _split(FLAGS.seeds, None, 'seeds')]
   datasets = _split(FLAGS.datasets, tuple(NUM_MODES), 'datasets')
   methods = _split(FLAGS.methods, tuple(METHODS), 'methods')
