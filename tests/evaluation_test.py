@@ -116,6 +116,32 @@ class ImagesTest(tf.test.TestCase):
     self.assertIn('SWD x1e3 (mean of levels)', table)
     json.dumps(results)  # everything in it is JSON
 
+  def test_training_evaluators_are_zero_for_a_generator_of_the_real_image(self):
+    image = np.random.default_rng(2).integers(0, 256, (16, 16, 3), dtype=np.uint8)
+    root = _write_folder(os.path.join(self.get_temp_dir(), 'one'), [image] * 12)
+    # z -> exactly that image: a zero kernel and the image (in [-1, 1]) as the bias.
+    z = keras.Input((4,))
+    flat = keras.layers.Dense(16 * 16 * 3, kernel_initializer='zeros',
+                              bias_initializer=keras.initializers.Constant(
+                                  image.reshape(-1) / 127.5 - 1.0))(z)
+    generator = keras.Model(z, keras.layers.Reshape((16, 16, 3))(flat))
+    swd_fn, swd_name = evaluation.training_evaluator('swd', root, root, 16, 12, 4)
+    self.assertEqual(swd_name, 'swd_x1e3')
+    self.assertEqual(swd_fn(generator), 0.0)
+    graph = os.path.join(self.get_temp_dir(), features.INCEPTION_2015_FILENAME)
+    _write_tiny_inception_graph(graph)
+    kid_fn, kid_name = evaluation.training_evaluator('kid', root, root, 16, 12, 4,
+                                                     cache_dir=self.cache_dir,
+                                                     inception_graph=graph)
+    self.assertEqual(kid_name, 'kid_x1e3')
+    self.assertAllClose(kid_fn(generator), 0.0, atol=1e-6)
+    # A different image scores above 0 on both.
+    flat_layer = generator.layers[1]
+    flat_layer.bias.assign(np.zeros(16 * 16 * 3, np.float32) + 0.3 * np.sign(
+        flat_layer.bias.numpy()))
+    self.assertGreater(swd_fn(generator), 0.0)
+    self.assertGreater(kid_fn(generator), 0.0)
+
   def test_errors_name_the_flag(self):
     with self.assertRaisesRegex(ValueError, r'--metrics=fid,kid needs Inception features.*'
                                 r'--inception_graph=PATH.*inception-2015-12-05.tgz.*'
