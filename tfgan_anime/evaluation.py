@@ -29,6 +29,24 @@ import json
 import os
 
 import numpy as np
+import tensorflow as tf
+
+from tfgan_anime import export as export_lib
+from tfgan_anime import images as images_lib
+from tfgan_anime.data import folder as folder_lib
+from tfgan_anime.data import image_io
+from tfgan_anime.data import pipeline
+from tfgan_anime.data import synthetic
+from tfgan_anime.data import toy2d
+from tfgan_anime.metrics import features
+from tfgan_anime.metrics import fid
+from tfgan_anime.metrics import inception_score
+from tfgan_anime.metrics import kid
+from tfgan_anime.metrics import precision_recall
+from tfgan_anime.metrics import stats_cache
+from tfgan_anime.metrics import swd
+from tfgan_anime.metrics import tag_classifier
+from tfgan_anime.metrics import toy
 
 METRICS = ('swd', 'fid', 'kid', 'is', 'pr', 'tags', 'toy')
 INCEPTION_METRICS = ('fid', 'kid', 'is', 'pr')
@@ -52,8 +70,6 @@ def parse_metrics(text, toy=False):
 
 def inception_missing_message(metrics):
   """One line saying where to get a feature network, for metrics that need one."""
-  # Imported here: the message needs the URLs, and features.py imports TensorFlow.
-  from tfgan_anime.metrics import features  # pylint: disable=g-import-not-at-top
   return (f'--metrics={",".join(metrics)} needs Inception features, and no network was given. '
           f'Received: inception_graph="", inception_keras_weights=""; accepted: '
           f'--inception_graph=PATH to {features.INCEPTION_2015_FILENAME} from '
@@ -64,7 +80,6 @@ def inception_missing_message(metrics):
 
 def select_files(folder, num, seed=0, offset=0):
   """`num` image paths of `folder`: items [offset, offset + num) of a seeded permutation."""
-  from tfgan_anime.data import image_io  # pylint: disable=g-import-not-at-top
   files = image_io.list_images(folder)
   if len(files) < offset + num:
     raise ValueError(f'Not enough images for the evaluation: it needs {offset + num} '
@@ -85,7 +100,6 @@ def real_images(folder, resolution, num, seed=0, offset=0):
 
 def images_from_files(files, resolution):
   """uint8 [len(files), resolution, resolution, 3] through the training decode path."""
-  from tfgan_anime.data import folder as folder_lib  # pylint: disable=g-import-not-at-top
   dataset = folder_lib.folder_dataset(files, resolution, shuffle=False)
   dataset = dataset.take(len(files)).batch(500)
   return np.concatenate([batch.numpy() for batch in dataset]).astype(np.uint8)
@@ -123,17 +137,12 @@ def sliced_wasserstein_points(real, fake, num_directions=256, seed=0):
 
 def swd_metrics(real, fake, seed=0):
   """{'swd_x1e3': mean, 'swd_levels_x1e3': [finest .. coarsest]} of uint8 image sets."""
-  from tfgan_anime.metrics import swd  # pylint: disable=g-import-not-at-top
   levels, mean = swd.sliced_wasserstein_distance(real, fake, rng=seed)
   return {'swd_x1e3': 1e3 * mean, 'swd_levels_x1e3': [1e3 * value for value in levels]}
 
 
 def inception_metrics(metrics, real_stats, fake_features, fake_logits, seed=0):
   """FID / KID / IS / precision-recall from features; `real_stats` is a RealStatistics."""
-  from tfgan_anime.metrics import fid  # pylint: disable=g-import-not-at-top
-  from tfgan_anime.metrics import inception_score  # pylint: disable=g-import-not-at-top
-  from tfgan_anime.metrics import kid  # pylint: disable=g-import-not-at-top
-  from tfgan_anime.metrics import precision_recall  # pylint: disable=g-import-not-at-top
   results = {}
   if 'fid' in metrics:
     results['fid'] = fid.frechet_distance(real_stats.mu, real_stats.sigma,
@@ -154,8 +163,6 @@ def inception_metrics(metrics, real_stats, fake_features, fake_logits, seed=0):
 
 def toy_metrics(name, fake):
   """{'toy_high_quality_fraction', 'toy_modes_captured', 'toy_num_modes', 'toy_reverse_kl'}."""
-  from tfgan_anime.data import toy2d  # pylint: disable=g-import-not-at-top
-  from tfgan_anime.metrics import toy  # pylint: disable=g-import-not-at-top
   if name not in toy2d.MIXTURES:
     raise ValueError(f'Invalid --metrics for this data. Received: metrics=toy with '
                      f'data=toy2d:{name}; accepted: toy with toy2d:{", toy2d:".join(toy2d.MIXTURES)}'
@@ -236,7 +243,6 @@ def resolve_run_defaults(saved_model):
 
 
 def _load_extractor(inception_graph, inception_keras_weights):
-  from tfgan_anime.metrics import features  # pylint: disable=g-import-not-at-top
   if inception_graph and inception_keras_weights:
     raise ValueError('Give one feature network. Received: inception_graph='
                      f'{inception_graph!r}, inception_keras_weights={inception_keras_weights!r}; '
@@ -248,8 +254,6 @@ def _load_extractor(inception_graph, inception_keras_weights):
 
 
 def _real_statistics(extractor, real, folder, seed, cache_dir):
-  from tfgan_anime.metrics import features  # pylint: disable=g-import-not-at-top
-  from tfgan_anime.metrics import stats_cache  # pylint: disable=g-import-not-at-top
   return stats_cache.cached_real_statistics(
       os.path.join(cache_dir, 'stats'), f'{folder}|perm{seed}', real.shape[1],
       extractor.cache_key, lambda: features.compute_features(extractor, real)[0],
@@ -278,17 +282,13 @@ def evaluate(metrics, num_samples, data, saved_model='', real_vs_real=False, inc
     A flat dict: the metric values (keys as in `format_table`) and what was measured
     (saved_model, data, num_samples, resolution, real_vs_real, feature_extractor, ...).
   """
-  from tfgan_anime.data import pipeline  # pylint: disable=g-import-not-at-top
-  from tfgan_anime.data import synthetic  # pylint: disable=g-import-not-at-top
-  from tfgan_anime.data import toy2d  # pylint: disable=g-import-not-at-top
-  from tfgan_anime import export as export_lib  # pylint: disable=g-import-not-at-top
   if num_samples < 10:
     raise ValueError(f'Invalid --num_samples. Received: num_samples={num_samples}; accepted: an '
                      'integer >= 10')
   if not real_vs_real and not saved_model:
     raise ValueError('Missing --saved_model. Received: saved_model=""; accepted: an export '
                      'directory (<model_dir>/export), or --real_vs_real')
-  toy = toy2d.is_toy(data)
+  points = toy2d.is_toy(data)
   needs_features = [m for m in metrics if m in INCEPTION_METRICS]
   if needs_features and not (inception_graph or inception_keras_weights):
     raise ValueError(inception_missing_message(needs_features))
@@ -300,7 +300,7 @@ def evaluate(metrics, num_samples, data, saved_model='', real_vs_real=False, inc
   results = {'saved_model': saved_model, 'data': data, 'num_samples': num_samples,
              'real_vs_real': bool(real_vs_real), 'seed': seed}
 
-  if toy:
+  if points:
     name = toy2d.parse(data)
     real = toy2d.sample(name, num_samples, seed=seed)
     if real_vs_real:
@@ -337,14 +337,12 @@ def evaluate(metrics, num_samples, data, saved_model='', real_vs_real=False, inc
   if 'swd' in metrics:
     results.update(swd_metrics(real, fake, seed))
   if needs_features:
-    from tfgan_anime.metrics import features  # pylint: disable=g-import-not-at-top
     extractor = _load_extractor(inception_graph, inception_keras_weights)
     real_stats = _real_statistics(extractor, real, folder, seed, cache_dir)
     fake_features, fake_logits = features.compute_features(extractor, fake)
     results.update(inception_metrics(needs_features, real_stats, fake_features, fake_logits, seed))
     results['feature_extractor'] = extractor.cache_key
   if 'tags' in metrics:
-    from tfgan_anime.metrics import tag_classifier  # pylint: disable=g-import-not-at-top
     classifier = tag_classifier.load_or_train(
         cache_dir, folder, resolution, lambda files: images_from_files(files, resolution))
     results.update(tag_classifier.tag_metrics(classifier.predict(real), classifier.predict(fake)))
@@ -367,10 +365,6 @@ def training_evaluator(metric, data, folder, resolution, num_samples, z_dim, see
     cache_dir: for the real-statistics cache of KID.
     inception_graph, inception_keras_weights: the feature network file of KID.
   """
-  import tensorflow as tf  # pylint: disable=g-import-not-at-top
-  from tfgan_anime import images as images_lib  # pylint: disable=g-import-not-at-top
-  from tfgan_anime.data import synthetic  # pylint: disable=g-import-not-at-top
-  from tfgan_anime.data import toy2d  # pylint: disable=g-import-not-at-top
   # A seed of its own, so that evaluation z are not the sample grid's z.
   z = latents(z_dim, num_samples, seed + 7919)
 
@@ -393,8 +387,6 @@ def training_evaluator(metric, data, folder, resolution, num_samples, z_dim, see
     return (lambda generator: swd_metrics(real, images(generator), seed)['swd_x1e3']), 'swd_x1e3'
   if metric != 'kid':
     raise ValueError(f'Unknown eval_metric. Received: eval_metric={metric!r}; accepted: swd, kid')
-  from tfgan_anime.metrics import features  # pylint: disable=g-import-not-at-top
-  from tfgan_anime.metrics import kid  # pylint: disable=g-import-not-at-top
   extractor = _load_extractor(inception_graph, inception_keras_weights)
   real_stats = _real_statistics(extractor, real, folder, seed,
                                 cache_dir or synthetic.default_cache_dir())
