@@ -10,6 +10,7 @@ import sys
 
 from absl import app
 from absl import flags
+from absl import logging
 
 from tfgan_anime import flags as flags_lib
 from tfgan_anime import train_lib
@@ -27,6 +28,9 @@ def main(argv):
   except ValueError as e:
     print(f'error: {e}', file=sys.stderr)
     sys.exit(2)
+  # TensorFlow logs every SavedModel asset and checkpoint shard at INFO; our own progress lines
+  # are printed by train_lib.
+  logging.set_verbosity(logging.WARNING)
   if config.dry_run:
     print(json.dumps(config.to_dict(), indent=2, sort_keys=True))
     return
