@@ -51,9 +51,10 @@ class ToyDataTest(tf.test.TestCase, parameterized.TestCase):
       self.assertGreater(inside.mean(), 0.995, name)
 
   def test_stream_is_seeded_and_endless(self):
-    first = np.stack(list(toy2d.toy_dataset('grid25', seed=1).take(5000).as_numpy_iterator()))
-    again = np.stack(list(toy2d.toy_dataset('grid25', seed=1).take(5000).as_numpy_iterator()))
-    other = np.stack(list(toy2d.toy_dataset('grid25', seed=2).take(5000).as_numpy_iterator()))
+    def first_points(seed):
+      return next(iter(toy2d.toy_dataset('grid25', seed=seed).batch(5000))).numpy()
+
+    first, again, other = first_points(1), first_points(1), first_points(2)
     self.assertAllEqual(first, again)
     self.assertFalse(np.array_equal(first, other))
     self.assertEqual(first.shape, (5000, 2))  # more than one chunk of 4096
@@ -65,7 +66,7 @@ class ToyDataTest(tf.test.TestCase, parameterized.TestCase):
     element = next(iter(dataset)).numpy()
     self.assertEqual(element.shape, (3, 2, 2))
     self.assertEqual(element.dtype, np.float32)
-    stream = np.stack(list(toy2d.toy_dataset('ring8', seed=4).take(6).as_numpy_iterator()))
+    stream = next(iter(toy2d.toy_dataset('ring8', seed=4).batch(6))).numpy()
     # Critic update i gets the i-th consecutive batch of 3 points, unscaled.
     self.assertAllEqual(element[:, 0], stream[:3])
     self.assertAllEqual(element[:, 1], stream[3:])
