@@ -11,10 +11,14 @@ import os
 
 from tfgan_anime import gan as gan_lib
 from tfgan_anime import losses
+from tfgan_anime.data import toy2d
 from tfgan_anime.models import dcgan
 
 OPTIMIZERS = ('adam', 'rmsprop')
 STRATEGIES = ('default', 'mirrored')
+ARCHITECTURES = ('dcgan', 'mlp')
+EVAL_METRICS = ('swd', 'kid')
+LR_DECAYS = ('none', 'linear')
 
 
 def _field(default, help_text, choices=None):
@@ -26,8 +30,9 @@ class TrainConfig:
   """The resolved options of one training run (see each field's help)."""
   model_dir: str = _field('', 'Run directory: config, checkpoints, samples, TensorBoard, export. '
                           'Reusing it resumes the run.')
-  data: str = _field('synthetic_faces', 'A folder of images (searched recursively), or '
-                     'synthetic_faces: built-in procedural faces drawn once into --cache_dir.')
+  data: str = _field('synthetic_faces', 'A folder of images (searched recursively), '
+                     'synthetic_faces: built-in procedural faces drawn once into --cache_dir, or '
+                     'toy2d:NAME: 2-D points (ring8, grid25, ...; needs --architecture=mlp).')
   synthetic_num_images: int = _field(10000, 'How many synthetic faces to draw.')
   cache_dir: str = _field('', 'Where synthetic data is drawn; default $TFGAN_ANIME_CACHE or '
                           '~/.cache/tfgan_anime.')
@@ -75,6 +80,30 @@ class TrainConfig:
   log_every_steps: int = _field(10, 'TensorBoard scalars every this many steps.')
   export: bool = _field(True, 'Export the generator as a SavedModel at the end.')
   dry_run: bool = _field(False, 'Print the resolved config and exit without training.')
+  # --- Toy data, the MLP networks and a learning-rate schedule (issue 3) ---
+  architecture: str = _field('dcgan', 'Networks: dcgan (the report\'s, for images) or mlp (for '
+                             '--data=toy2d:NAME, the seed\'s toy networks).', ARCHITECTURES)
+  mlp_width: int = _field(512, 'Units of each hidden layer of both MLPs (512 in the seed).')
+  mlp_depth: int = _field(3, 'Hidden layers of both MLPs (3 in the seed).')
+  lr_decay: str = _field('none', 'Learning-rate schedule of both networks: none, or linear '
+                         'decay to 0 over the run\'s steps (the WGAN-GP paper\'s CIFAR-10 code).',
+                         LR_DECAYS)
+  # --- Evaluation during training (issue 3) ---
+  eval_every_epochs: int = _field(0, 'Evaluate --eval_metric every this many epochs (and at the '
+                                  'end), keep the best checkpoint in <model_dir>/best; 0: off.')
+  eval_metric: str = _field('swd', 'Metric of the evaluation during training (lower is better): '
+                            'swd (sliced Wasserstein, needs no download; on the points for toy '
+                            'data) or kid (needs --inception_graph or --inception_keras_weights).',
+                            EVAL_METRICS)
+  eval_num_samples: int = _field(1000, 'Generated and real samples per evaluation during '
+                                 'training (small: each costs seconds on a CPU).')
+  inception_graph: str = _field('', 'classify_image_graph_def.pb of inception-2015-12-05.tgz, '
+                                'for --eval_metric=kid.')
+  inception_keras_weights: str = _field('', 'Keras InceptionV3 .h5 weights, for '
+                                        '--eval_metric=kid when no --inception_graph is given '
+                                        '(numbers not comparable with published ones).')
+  export_best: bool = _field(True, 'With --eval_every_epochs > 0 and --export, also export the '
+                             'best generator by --eval_metric to <model_dir>/export_best.')
 
   def validate(self):
     """Raises ValueError naming the flag, the value received and what is accepted."""
@@ -117,6 +146,33 @@ class TrainConfig:
       _fail('clip_value', self.clip_value, 'a number > 0 with --penalty=clip')
     if self.cache not in ('', 'memory') and os.path.isdir(self.cache):
       _fail('cache', self.cache, '"", memory, or a file path prefix (not a directory)')
+    self._validate_toy_and_eval()
+
+  def _validate_toy_and_eval(self):
+    if toy2d.is_toy(self.data):
+      try:
+        toy2d.parse(self.data)
+      except ValueError:
+        _fail('data', self.data, ', '.join(toy2d.PREFIX + name for name in toy2d.DATASETS))
+      if self.architecture != 'mlp':
+        _fail('architecture', self.architecture, f'mlp with --data={self.data} (the DCGAN '
+              'networks take images)')
+    elif self.architecture != 'dcgan':
+      _fail('architecture', self.architecture, f'dcgan with --data={self.data} (mlp takes the '
+            '2-D points of --data=toy2d:NAME)')
+    for name in ('mlp_width', 'mlp_depth'):
+      if getattr(self, name) < 1:
+        _fail(name, getattr(self, name), 'an integer >= 1')
+    if self.eval_every_epochs < 0:
+      _fail('eval_every_epochs', self.eval_every_epochs, 'an integer >= 0 (0: no evaluation)')
+    if self.eval_num_samples < 2:
+      _fail('eval_num_samples', self.eval_num_samples, 'an integer >= 2')
+    if self.eval_every_epochs and self.eval_metric == 'kid':
+      if toy2d.is_toy(self.data):
+        _fail('eval_metric', self.eval_metric, f'swd with --data={self.data} (KID needs images)')
+      if not (self.inception_graph or self.inception_keras_weights):
+        _fail('eval_metric', self.eval_metric, 'swd, or kid together with --inception_graph=PATH '
+              'or --inception_keras_weights=PATH')
 
   def to_dict(self):
     return dataclasses.asdict(self)

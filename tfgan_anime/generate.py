@@ -13,6 +13,7 @@ import numpy as np
 
 from tfgan_anime import export as export_lib
 from tfgan_anime import images as images_lib
+from tfgan_anime import toy_plots
 
 flags.DEFINE_string('saved_model', None, 'Export directory written by tfgan_anime.train '
                     '(<model_dir>/export).')
@@ -25,10 +26,26 @@ FLAGS = flags.FLAGS
 
 
 def generate(saved_model, num, seed):
-  """Returns uint8 images [num, H, W, 3] from the export at `saved_model`, z from `seed`."""
+  """Returns uint8 images [num, H, W, 3] (or float32 points [num, D] from a toy export) from the
+  export at `saved_model`, z from `seed`."""
   generator = export_lib.load_generator(saved_model)
   z = np.random.default_rng(seed).standard_normal((num, generator.z_dim)).astype(np.float32)
   return generator(z)
+
+
+def _write_points(points):
+  """A toy export gives points [N, 2]: --out gets a scatter plot, --out_dir a points.csv."""
+  if FLAGS.out:
+    low, high = points.min(0), points.max(0)
+    margin = 0.1 * np.maximum(high - low, 1e-3)
+    box = (low[0] - margin[0], high[0] + margin[0], low[1] - margin[1], high[1] + margin[1])
+    images_lib.save_png(toy_plots.samples_panel(np.zeros((0, 2)), points, box), FLAGS.out)
+    print(f'Wrote a scatter plot of {len(points)} points to {FLAGS.out}')
+  if FLAGS.out_dir:
+    os.makedirs(FLAGS.out_dir, exist_ok=True)
+    path = os.path.join(FLAGS.out_dir, 'points.csv')
+    np.savetxt(path, points, fmt='%.6g', delimiter=',', header='x,y', comments='')
+    print(f'Wrote {len(points)} points to {path}')
 
 
 def main(argv):
@@ -52,6 +69,9 @@ def main(argv):
   except ValueError as e:
     print(f'error: {e}', file=sys.stderr)
     sys.exit(2)
+  if images.ndim == 2:
+    _write_points(images)
+    return
   if FLAGS.out:
     images_lib.save_png(images_lib.make_grid(images, FLAGS.rows or None), FLAGS.out)
     print(f'Wrote a grid of {len(images)} images to {FLAGS.out}')

@@ -1,7 +1,8 @@
 """The training input pipeline: a data spec -> batched tensors in [-1, 1].
 
-`make_dataset` is the one entry point for training. A data spec is a folder of images, or
-`synthetic_faces` (built in, drawn once into a cache folder).
+`make_dataset` is the one entry point for training. A data spec is a folder of images,
+`synthetic_faces` (built in, drawn once into a cache folder), or `toy2d:NAME` (2-D points, see
+`toy2d.py`).
 """
 
 import dataclasses
@@ -12,6 +13,7 @@ import tensorflow as tf
 from tfgan_anime.data import folder as folder_lib
 from tfgan_anime.data import image_io
 from tfgan_anime.data import synthetic
+from tfgan_anime.data import toy2d
 
 SYNTHETIC_FACES = 'synthetic_faces'
 
@@ -36,18 +38,23 @@ def to_float(images):
 
 
 def group_for_critic(images, batch_size, n_critic):
-  """Groups a stream of single images into training elements [batch_size, n_critic, H, W, C].
+  """Groups a stream of single samples into training elements [batch_size, n_critic, ...].
 
+  Samples are uint8 images [H, W, C] (converted to float32 in [-1, 1] here) or float32 points
+  [D] of the toy data (kept as they are).
   Element [:, i] is the real batch of critic update i: every critic update sees fresh images.
   The batch axis is first so that a strategy's split of the batch axis splits each of the
   n_critic batches across replicas. The remainder is dropped so every batch is full.
   """
   grouped = images.batch(batch_size * n_critic, drop_remainder=True)
+  # Swap the two leading axes, whatever the rank of one sample.
+  perm = [1, 0] + list(range(2, images.element_spec.shape.rank + 2))
 
   def arrange(batch):
     shape = tf.shape(batch)
     batch = tf.reshape(batch, tf.concat([[n_critic, batch_size], shape[1:]], axis=0))
-    return to_float(tf.transpose(batch, [1, 0, 2, 3, 4]))
+    batch = tf.transpose(batch, perm)
+    return to_float(batch) if batch.dtype == tf.uint8 else batch
 
   return grouped.map(arrange, num_parallel_calls=tf.data.AUTOTUNE)
 
@@ -57,7 +64,8 @@ def make_dataset(data, resolution, batch_size, n_critic=1, seed=0, cache=None, c
   """The endless training stream and what it was made from.
 
   Args:
-    data: a folder of images, or 'synthetic_faces'.
+    data: a folder of images, 'synthetic_faces', or 'toy2d:NAME' (then `resolution` and the
+      cache options are unused).
     resolution: image side in pixels; images are centre-cropped and resized to it.
     batch_size: the global batch of one critic update.
     n_critic: critic updates per generator step; each element holds that many real batches.
@@ -66,8 +74,14 @@ def make_dataset(data, resolution, batch_size, n_critic=1, seed=0, cache=None, c
     cache_dir: where the synthetic faces are drawn (default `synthetic.default_cache_dir()`).
 
   Returns:
-    (dataset of float32 [batch_size, n_critic, resolution, resolution, 3] in [-1, 1], DataInfo)
+    (dataset of float32 [batch_size, n_critic, resolution, resolution, 3] in [-1, 1], or
+    [batch_size, n_critic, 2] points for toy data, DataInfo)
   """
+  if toy2d.is_toy(data):
+    points = toy2d.toy_dataset(toy2d.parse(data), seed=seed)
+    dataset = group_for_critic(points, batch_size, n_critic).prefetch(tf.data.AUTOTUNE)
+    # The stream is endless: num_images is the nominal epoch that sets steps per epoch.
+    return dataset, DataInfo(folder=data, num_images=toy2d.EPOCH_POINTS)
   folder = resolve_folder(data, cache_dir, synthetic_num_images, seed)
   files = image_io.list_images(folder)
   if len(files) < batch_size * n_critic:
