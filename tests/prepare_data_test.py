@@ -15,7 +15,7 @@ import tensorflow as tf
 
 # The shared bad-image folder. pytest and `python tests/x_test.py` both put
 # tests/ on sys.path.
-import image_io_test
+import testing_utils
 from tfgan_anime.data import tfrecord
 from tfgan_anime.tools import prepare_data
 
@@ -23,7 +23,7 @@ REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 UNREADABLE = ['empty.jpg', 'notes.jpg', 'truncated.jpg']
 READABLE = sorted(name.replace(os.sep, '/') for name, expected in
-                  image_io_test.BAD_FOLDER_FILES.items() if expected is not None)
+                  testing_utils.BAD_FOLDER_FILES.items() if expected is not None)
 
 
 def _snapshot(folder):
@@ -44,7 +44,7 @@ class PrepareDataTest(tf.test.TestCase, parameterized.TestCase):
     super().setUpClass()
     cls.root = tempfile.mkdtemp()
     cls.src = os.path.join(cls.root, 'bad_images')
-    image_io_test.build_bad_folder(cls.src)
+    testing_utils.build_bad_folder(cls.src)
     cls.before = _snapshot(cls.src)
     cls.report = prepare_data.check_folder(cls.src, resolution=64)
 
@@ -145,7 +145,7 @@ class PrepareDataTest(tf.test.TestCase, parameterized.TestCase):
       with Image.open(path) as image:
         self.assertEqual((image.format, image.mode), ('PNG', 'RGB'))
     with Image.open(os.path.join(out, 'alpha.png')) as image:
-      self.assertEqual(image.getpixel((4, 4)), image_io_test.RED)
+      self.assertEqual(image.getpixel((4, 4)), testing_utils.RED)
 
   def test_clean_folder_jpeg_at_resolution(self):
     out = os.path.join(self.get_temp_dir(), 'small_jpeg')
