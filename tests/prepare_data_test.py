@@ -109,6 +109,20 @@ class PrepareDataTest(tf.test.TestCase, parameterized.TestCase):
     self.assertIn('café ñandú 顔.png', text)  # not \u-escaped
     self.assertEqual(json.loads(text), self.report)
 
+  def test_names_that_are_not_utf8(self):
+    folder = os.path.join(self.get_temp_dir(), 'latin1')
+    os.makedirs(folder, exist_ok=True)
+    name = b'caf\xe9.png'  # Latin-1 bytes, as old archives hold them
+    Image.fromarray(testing_utils.texture(30)).save(os.path.join(os.fsencode(folder), name))
+    open(os.path.join(os.fsencode(folder), b'bad \xe9.jpg'), 'wb').close()
+    report = prepare_data.check_folder(folder)
+    self.assertEqual(report['readable_files'], [os.fsdecode(name)])
+    self.assertIn('unreadable: bad \\xe9.jpg', prepare_data.format_report(report))
+    path = os.path.join(self.get_temp_dir(), 'latin1.json')
+    prepare_data.write_json(report, path)
+    with open(path, encoding='utf-8') as f:
+      self.assertEqual(json.load(f), report)
+
   def test_dhash_by_hand(self):
     rising = np.tile(np.arange(0, 90, 10, dtype=np.uint8)[None, :, None], (8, 1, 3))
     self.assertEqual(prepare_data.dhash(rising), 2**64 - 1)

@@ -232,13 +232,19 @@ def format_report(report, max_names=5):
       lines.append('  ' + ' = '.join(group))
     if len(groups) > max_names:
       lines.append(f'  ... and {len(groups) - max_names} more')
-  return '\n'.join(lines)
+  # File names that are not valid UTF-8 (Python holds their bytes as surrogates) would make
+  # print() fail; show those bytes as \x escapes instead.
+  return os.fsencode('\n'.join(lines)).decode('utf-8', 'backslashreplace')
 
 
 def write_json(report, path):
-  """Writes the report as UTF-8 JSON (names keep their non-ASCII letters)."""
+  """Writes the report as UTF-8 JSON (names keep their non-ASCII letters).
+
+  A name that is not valid UTF-8 is written with \\udcXX escapes, which json.load turns back
+  into the same Python string (and os.fsencode into the same bytes).
+  """
   temp_path = f'{path}.tmp-{os.getpid()}'
-  with open(temp_path, 'w', encoding='utf-8') as f:
+  with open(temp_path, 'w', encoding='utf-8', errors='backslashreplace') as f:
     json.dump(report, f, indent=2, ensure_ascii=False)
     f.write('\n')
   os.replace(temp_path, path)
