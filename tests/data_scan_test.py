@@ -6,6 +6,7 @@ import shutil
 import tempfile
 
 import numpy as np
+from PIL import Image
 import tensorflow as tf
 
 import testing_utils
@@ -19,6 +20,10 @@ from tfgan_anime.errors import UserError
 UNREADABLE = ['empty.jpg', 'notes.jpg', 'truncated.jpg']
 PIL_ROUTE = {'alpha.png', 'anim.gif', 'cmyk.jpg', 'deep16.png', 'palette.png', 'picture.bmp',
              'picture.webp', 'rgb16.png', 'rotated.jpg'}
+
+
+def _stream_of(files, routes, count):
+  return folder.folder_dataset(files, 8, routes=routes).take(count)
 
 
 def _expected_pixels(path, resolution):
@@ -107,6 +112,25 @@ class ScanTest(tf.test.TestCase):
     self.assertIn('None of the 3 image files', message)
     self.assertIn('empty.jpg (empty file (0 bytes))', message)
     self.assertIn(f'Received: data={bad!r}', message)
+
+  def test_file_names_never_reach_a_shell(self):
+    folder = os.path.join(self.get_temp_dir(), 'shell')
+    os.makedirs(folder, exist_ok=True)
+    names = ['$(touch PWNED).png', '`touch PWNED`.png', 'a; touch PWNED.png', '-rf.png',
+             'line\nbreak.png', "quote's \"both\".png"]
+    for i, name in enumerate(names):
+      Image.fromarray(testing_utils.texture(40 + i)).save(os.path.join(folder, name), 'PNG')
+    cwd = os.getcwd()
+    os.chdir(folder)
+    try:
+      result = scan.scan_folder(folder, cache_path=os.path.join(self.get_temp_dir(), 's.json'))
+      images = [x.numpy() for x in _stream_of(result.files, result.routes, len(names))]
+    finally:
+      os.chdir(cwd)
+    self.assertEqual(sorted(os.path.basename(p) for p in result.files), sorted(names))
+    self.assertLen(images, len(names))
+    self.assertFalse(os.path.exists(os.path.join(folder, 'PWNED')))
+    self.assertFalse(os.path.exists(os.path.join(cwd, 'PWNED')))
 
   def test_empty_or_missing_folder_fails(self):
     empty = os.path.join(self.get_temp_dir(), 'empty')
