@@ -15,6 +15,7 @@ import sys
 
 from absl import app
 from absl import flags
+from absl import logging
 
 from tfgan_anime import flags as flags_lib
 from tfgan_anime import guard
@@ -40,6 +41,9 @@ def main(argv):
     config.check_paths()
   except UserError as e:
     _exit(EXIT_USAGE, f'error: {e}')
+  # TensorFlow logs every SavedModel asset and checkpoint shard at INFO; our own progress lines
+  # are printed by train_lib.
+  logging.set_verbosity(logging.WARNING)
   if config.dry_run:
     print(json.dumps(config.to_dict(), indent=2, sort_keys=True))
     return
