@@ -217,7 +217,8 @@ class TrainConfig:
     if os.path.exists(self.model_dir) and not os.path.isdir(self.model_dir):
       _fail('model_dir', self.model_dir, 'a directory (new or of an earlier run), not a file')
     _check_parent_is_directory('model_dir', self.model_dir)
-    if self.data != pipeline.SYNTHETIC_FACES and not os.path.isdir(self.data):
+    if (self.data != pipeline.SYNTHETIC_FACES and not toy2d.is_toy(self.data) and
+        not os.path.isdir(self.data)):
       what = 'a file' if os.path.exists(self.data) else 'missing'
       _fail('data', self.data, f'{pipeline.SYNTHETIC_FACES} or an existing folder of images '
             f'(this path is {what})')
