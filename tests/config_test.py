@@ -57,6 +57,8 @@ class ValidateTest(tf.test.TestCase, parameterized.TestCase):
       ('keep_every', dict(keep_checkpoint_every_epochs=-2), 'keep_checkpoint_every_epochs=-2'),
       ('restore_step', dict(restore_step=-5), 'restore_step=-5'),
       ('inject', dict(inject_nan_at_step=-1), 'inject_nan_at_step=-1'),
+      ('lr_factor_with_a_schedule', dict(rollback_lr_factor=0.5, lr_decay='linear'),
+       r'rollback_lr_factor=0.5; accepted: 1 with --lr_decay=linear'),
   )
   def test_invalid(self, overrides, pattern):
     values = dict(model_dir='x')
@@ -105,6 +107,7 @@ class CheckPathsTest(tf.test.TestCase, parameterized.TestCase):
   def test_good_paths_pass_and_create_nothing(self):
     self._paths(cache=os.path.join(self.root, 'new', 'cache')).check_paths()
     self._paths(data='synthetic_faces', cache_dir=os.path.join(self.root, 'c')).check_paths()
+    self._paths(data='toy2d:ring8').check_paths()
     self.assertCountEqual(os.listdir(self.root), ['a_file', 'images'])
 
   @parameterized.named_parameters(

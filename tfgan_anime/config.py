@@ -163,6 +163,10 @@ class TrainConfig:
         _fail(field.name, getattr(self, field.name), 'a finite number')
     if not 0 < self.rollback_lr_factor <= 1:
       _fail('rollback_lr_factor', self.rollback_lr_factor, 'a number in (0, 1]')
+    if self.rollback_lr_factor != 1 and self.lr_decay != 'none':
+      # A Keras optimiser built on a LearningRateSchedule refuses a new rate.
+      _fail('rollback_lr_factor', self.rollback_lr_factor, f'1 with --lr_decay={self.lr_decay} '
+            '(the schedule sets the rates)')
     if self.gp_target < 0:
       _fail('gp_target', self.gp_target, 'a number >= 0 (1 in WGAN-GP; 0 for a zero-centred '
             'penalty)')
@@ -217,8 +221,8 @@ class TrainConfig:
     if os.path.exists(self.model_dir) and not os.path.isdir(self.model_dir):
       _fail('model_dir', self.model_dir, 'a directory (new or of an earlier run), not a file')
     _check_parent_is_directory('model_dir', self.model_dir)
-    if (self.data != pipeline.SYNTHETIC_FACES and not toy2d.is_toy(self.data) and
-        not os.path.isdir(self.data)):
+    if (self.data != pipeline.SYNTHETIC_FACES and not toy2d.is_toy(self.data)
+        and not os.path.isdir(self.data)):
       what = 'a file' if os.path.exists(self.data) else 'missing'
       _fail('data', self.data, f'{pipeline.SYNTHETIC_FACES} or an existing folder of images '
             f'(this path is {what})')

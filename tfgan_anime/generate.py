@@ -113,10 +113,10 @@ def main(argv):
   except ValueError as e:
     print(f'error: {e}', file=sys.stderr)
     sys.exit(2)
-  if images.ndim == 2:
-    _write_points(images)
-    return
   try:
+    if images.ndim == 2:
+      _write_points(images)
+      return
     if FLAGS.out:
       images_lib.save_png(images_lib.make_grid(images, FLAGS.rows or None), FLAGS.out)
       print(f'Wrote a grid of {len(images)} images to {FLAGS.out}')
@@ -125,7 +125,7 @@ def main(argv):
         images_lib.save_png(image, os.path.join(FLAGS.out_dir, f'{i:05d}.png'))
       print(f'Wrote {len(images)} images to {FLAGS.out_dir}')
   except OSError as e:
-    print(f'error: cannot write the images ({type(e).__name__}: {e.strerror}: '
+    print(f'error: cannot write the output ({type(e).__name__}: {e.strerror}: '
           f'{e.filename!r}); check --out and --out_dir', file=sys.stderr)
     sys.exit(2)
 

@@ -62,7 +62,8 @@ def main(argv):
           f'is saved in {config.model_dir}/checkpoints. Run the same command to resume.')
   print(f'Trained to step {result.step}.')
   if result.rollbacks:
-    print(f'The divergence guard rolled back {result.rollbacks} times.')
+    print(f'The divergence guard rolled back {result.rollbacks} '
+          f'time{"" if result.rollbacks == 1 else "s"}.')
   if result.samples:
     print(f'Sample grids: {len(result.samples)} in {config.model_dir}/samples '
           f'(latest: {result.samples[-1]})')

@@ -321,6 +321,8 @@ def _say_data(info, model_dir, log):
 
 def _say_if_learning_rates_differ(gan, config, log):
   """The optimisers' learning rates come from the checkpoint; say so when the flags differ."""
+  if config.lr_decay != 'none':
+    return  # The schedule sets the rates from the restored iteration count.
   restored = (float(gan.g_optimizer.learning_rate), float(gan.d_optimizer.learning_rate))
   flags = (config.g_lr, config.d_lr)
   if any(not math.isclose(a, b, rel_tol=1e-6) for a, b in zip(restored, flags)):

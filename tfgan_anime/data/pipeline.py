@@ -102,7 +102,7 @@ def make_dataset(data, resolution, batch_size, n_critic=1, seed=0, cache=None, c
     UserError: the folder is missing, holds nothing readable, or too few images for one step.
   """
   if toy2d.is_toy(data):
-    points = toy2d.toy_dataset(toy2d.parse(data), seed=seed)
+    points = toy2d.toy_dataset(toy2d.parse(data), seed=seed, start=start_position)
     dataset = group_for_critic(points, batch_size, n_critic).prefetch(tf.data.AUTOTUNE)
     # The stream is endless: num_images is the nominal epoch that sets steps per epoch.
     return dataset, DataInfo(folder=data, num_images=toy2d.EPOCH_POINTS)
