@@ -60,6 +60,16 @@ class ToyDataTest(tf.test.TestCase, parameterized.TestCase):
     self.assertEqual(first.shape, (5000, 2))  # more than one chunk of 4096
     self.assertEqual(len(np.unique(first, axis=0)), 5000)
 
+  def test_stream_starts_at_a_resumed_position(self):
+    whole = np.stack(list(toy2d.toy_dataset('ring8', seed=1).take(4200).as_numpy_iterator()))
+    for start in (5, 4096, 4100):
+      tail = toy2d.toy_dataset('ring8', seed=1, start=start).take(4200 - start)
+      self.assertAllEqual(np.stack(list(tail.as_numpy_iterator())), whole[start:])
+    dataset, _ = pipeline.make_dataset('toy2d:ring8', 64, batch_size=3, n_critic=2, seed=1,
+                                       start_position=12)
+    element = next(iter(dataset)).numpy()
+    self.assertAllEqual(element[:, 0], whole[12:15])
+
   def test_make_dataset_groups_points_for_the_critic(self):
     dataset, info = pipeline.make_dataset('toy2d:ring8', 64, batch_size=3, n_critic=2, seed=4)
     self.assertEqual(info.num_images, toy2d.EPOCH_POINTS)

@@ -1,4 +1,7 @@
-"""What happens between training steps: sample grids, TensorBoard, checkpoints, the step limit.
+"""What happens between training steps: sample grids, TensorBoard, the step limit.
+
+Checkpoints live in checkpoints.py, the divergence guard in guard.py, stopping on a signal in
+signals.py.
 
 Every callback counts in generator steps (`gan.step`, saved in the checkpoint), not in Keras'
 epoch and batch counters, so that a resumed run names its grids and logs its scalars exactly as
@@ -31,32 +34,6 @@ class StepLimit(keras.callbacks.Callback):
   def on_train_batch_end(self, batch, logs=None):
     if _step(self.model) >= self.total_steps:
       self.model.stop_training = True
-
-
-class Checkpointer(keras.callbacks.Callback):
-  """Saves a `tf.train.CheckpointManager` checkpoint every N steps, each epoch end and the end."""
-
-  def __init__(self, manager, every_steps):
-    super().__init__()
-    self.manager = manager
-    self.every_steps = every_steps
-    self._last_saved = None
-
-  def save(self):
-    step = _step(self.model)
-    if step != self._last_saved:
-      self.manager.save(checkpoint_number=step)
-      self._last_saved = step
-
-  def on_train_batch_end(self, batch, logs=None):
-    if _step(self.model) % self.every_steps == 0:
-      self.save()
-
-  def on_epoch_end(self, epoch, logs=None):
-    self.save()
-
-  def on_train_end(self, logs=None):
-    self.save()
 
 
 class SampleGrid(keras.callbacks.Callback):

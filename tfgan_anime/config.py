@@ -7,11 +7,14 @@ each flagfile in configs/ names the source of every value it changes.
 
 import dataclasses
 import json
+import math
 import os
 
 from tfgan_anime import gan as gan_lib
 from tfgan_anime import losses
 from tfgan_anime.data import toy2d
+from tfgan_anime.data import pipeline
+from tfgan_anime.errors import UserError
 from tfgan_anime.models import dcgan
 
 OPTIMIZERS = ('adam', 'rmsprop')
@@ -77,6 +80,24 @@ class TrainConfig:
   checkpoint_every_steps: int = _field(500, 'Save a checkpoint every this many steps (and at '
                                        'each epoch end and the end).')
   keep_checkpoints: int = _field(3, 'How many recent checkpoints to keep.')
+  keep_checkpoint_every_epochs: int = _field(
+      0, 'Also keep one checkpoint every this many epochs, never deleted (in '
+      'checkpoints/kept/), as a way back past a collapse; 0: none.')
+  restore_step: int = _field(
+      -1, 'Start from the checkpoint of this step (in checkpoints/ or checkpoints/kept/) '
+      'instead of the latest; it becomes the latest, and the run goes on from there. -1: the '
+      'latest.')
+  max_rollbacks: int = _field(
+      3, 'When a loss or weight turns NaN or Inf, go back to the last good checkpoint, skip the '
+      'data that led there and go on, at most this many times in all; then stop. 0: stop at once.')
+  rollback_lr_factor: float = _field(
+      1.0, 'Multiply both learning rates by this at each rollback, in (0, 1].')
+  deterministic: bool = _field(
+      False, 'Make every op deterministic (tf.config.experimental.enable_op_determinism): '
+      'a run stopped and resumed then equals an uninterrupted one bit for bit. Slower on GPU.')
+  inject_nan_at_step: int = _field(
+      0, 'Testing only: set a generator weight to NaN just before this step (once per '
+      'process), to exercise the divergence guard. 0: never.')
   log_every_steps: int = _field(10, 'TensorBoard scalars every this many steps.')
   export: bool = _field(True, 'Export the generator as a SavedModel at the end.')
   dry_run: bool = _field(False, 'Print the resolved config and exit without training.')
@@ -106,7 +127,10 @@ class TrainConfig:
                              'best generator by --eval_metric to <model_dir>/export_best.')
 
   def validate(self):
-    """Raises ValueError naming the flag, the value received and what is accepted."""
+    """Raises UserError (a ValueError) naming the flag, the value received and what is accepted.
+
+    Values and combinations only; `check_paths` looks at the file system.
+    """
     if not self.model_dir:
       _fail('model_dir', self.model_dir, 'a directory path for the run')
     for name in dataclasses.fields(self):
@@ -125,9 +149,27 @@ class TrainConfig:
         _fail(name, getattr(self, name), 'an integer >= 1')
     if self.n_critic > 100:
       _fail('n_critic', self.n_critic, 'an integer in [1, 100]')
-    for name in ('train_steps', 'steps_per_epoch'):
+    for name in ('train_steps', 'steps_per_epoch', 'keep_checkpoint_every_epochs',
+                 'max_rollbacks', 'inject_nan_at_step'):
       if getattr(self, name) < 0:
         _fail(name, getattr(self, name), 'an integer >= 0')
+    if self.restore_step < -1:
+      _fail('restore_step', self.restore_step, 'the step of a saved checkpoint, or -1 (latest)')
+    # numpy and keras.utils.set_random_seed take seeds in [0, 2**32).
+    if not 0 <= self.seed < 2**32:
+      _fail('seed', self.seed, 'an integer in [0, 2**32 - 1]')
+    for field in dataclasses.fields(self):
+      if field.type in (float, 'float') and not math.isfinite(getattr(self, field.name)):
+        _fail(field.name, getattr(self, field.name), 'a finite number')
+    if not 0 < self.rollback_lr_factor <= 1:
+      _fail('rollback_lr_factor', self.rollback_lr_factor, 'a number in (0, 1]')
+    if self.rollback_lr_factor != 1 and self.lr_decay != 'none':
+      # A Keras optimiser built on a LearningRateSchedule refuses a new rate.
+      _fail('rollback_lr_factor', self.rollback_lr_factor, f'1 with --lr_decay={self.lr_decay} '
+            '(the schedule sets the rates)')
+    if self.gp_target < 0:
+      _fail('gp_target', self.gp_target, 'a number >= 0 (1 in WGAN-GP; 0 for a zero-centred '
+            'penalty)')
     if self.train_steps == 0 and self.epochs < 1:
       _fail('epochs', self.epochs, 'an integer >= 1 (or set --train_steps)')
     for name in ('g_lr', 'd_lr'):
@@ -174,6 +216,23 @@ class TrainConfig:
         _fail('eval_metric', self.eval_metric, 'swd, or kid together with --inception_graph=PATH '
               'or --inception_keras_weights=PATH')
 
+  def check_paths(self):
+    """Raises UserError when a path flag names something that cannot work. Creates nothing."""
+    if os.path.exists(self.model_dir) and not os.path.isdir(self.model_dir):
+      _fail('model_dir', self.model_dir, 'a directory (new or of an earlier run), not a file')
+    _check_parent_is_directory('model_dir', self.model_dir)
+    if (self.data != pipeline.SYNTHETIC_FACES and not toy2d.is_toy(self.data)
+        and not os.path.isdir(self.data)):
+      what = 'a file' if os.path.exists(self.data) else 'missing'
+      _fail('data', self.data, f'{pipeline.SYNTHETIC_FACES} or an existing folder of images '
+            f'(this path is {what})')
+    if self.cache_dir:
+      if os.path.exists(self.cache_dir) and not os.path.isdir(self.cache_dir):
+        _fail('cache_dir', self.cache_dir, 'a directory, not a file')
+      _check_parent_is_directory('cache_dir', self.cache_dir)
+    if self.cache not in ('', 'memory'):
+      _check_parent_is_directory('cache', self.cache)
+
   def to_dict(self):
     return dataclasses.asdict(self)
 
@@ -181,7 +240,7 @@ class TrainConfig:
     """The flags that reproduce this config, one `--name=value` per line."""
     lines = []
     for key, value in self.to_dict().items():
-      if key == 'dry_run':
+      if key in _NOT_REPRODUCED:
         continue
       if isinstance(value, bool):
         lines.append(f'--{key}' if value else f'--no{key}')
@@ -198,5 +257,18 @@ class TrainConfig:
       f.write(self.to_flagfile())
 
 
+# Flags that say what this invocation does, not what the run is: left out of flags.cfg.
+_NOT_REPRODUCED = ('dry_run', 'restore_step', 'inject_nan_at_step')
+
+
 def _fail(name, value, accepted):
-  raise ValueError(f'Invalid --{name}. Received: {name}={value!r}; accepted: {accepted}')
+  raise UserError(f'Invalid --{name}. Received: {name}={value!r}; accepted: {accepted}')
+
+
+def _check_parent_is_directory(name, path):
+  """Fails when a component above `path` is a file, so that the path can never be created."""
+  parent = os.path.dirname(os.path.abspath(path))
+  while parent and not os.path.exists(parent):
+    parent = os.path.dirname(parent)
+  if parent and not os.path.isdir(parent):
+    _fail(name, path, f'a path whose parent folders can be created ({parent!r} is a file)')

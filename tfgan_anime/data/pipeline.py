@@ -11,18 +11,32 @@ import os
 import tensorflow as tf
 
 from tfgan_anime.data import folder as folder_lib
-from tfgan_anime.data import image_io
+from tfgan_anime.data import scan
 from tfgan_anime.data import synthetic
 from tfgan_anime.data import toy2d
+from tfgan_anime.errors import UserError
 
 SYNTHETIC_FACES = 'synthetic_faces'
 
 
 @dataclasses.dataclass
 class DataInfo:
-  """What `make_dataset` found: the resolved folder and the number of images in it."""
+  """What `make_dataset` found.
+
+  Attributes:
+    folder: the resolved folder.
+    num_images: readable images, all in the stream.
+    skipped: [(name relative to folder, reason)] of the unreadable files left out.
+    num_pil: images decoded through PIL (odd formats and modes).
+    num_checked: files checked now (the rest came from the scan cache).
+    changes: files new, changed or removed since the cached scan ({} without one).
+  """
   folder: str
   num_images: int
+  skipped: list = dataclasses.field(default_factory=list)
+  num_pil: int = 0
+  num_checked: int = 0
+  changes: dict = dataclasses.field(default_factory=dict)
 
 
 def resolve_folder(data, cache_dir=None, synthetic_num_images=10000, seed=0):
@@ -60,8 +74,11 @@ def group_for_critic(images, batch_size, n_critic):
 
 
 def make_dataset(data, resolution, batch_size, n_critic=1, seed=0, cache=None, cache_dir=None,
-                 synthetic_num_images=10000):
+                 synthetic_num_images=10000, start_position=0, scan_cache=None, progress=None):
   """The endless training stream and what it was made from.
+
+  Every file is checked first (`scan.scan_folder`): unreadable ones are left out and named in
+  the DataInfo, odd ones are routed through PIL.
 
   Args:
     data: a folder of images, 'synthetic_faces', or 'toy2d:NAME' (then `resolution` and the
@@ -72,22 +89,34 @@ def make_dataset(data, resolution, batch_size, n_critic=1, seed=0, cache=None, c
     seed: shuffle seed (and the synthetic faces' seed).
     cache: None, 'memory' or a path prefix: keep decoded images after the first epoch.
     cache_dir: where the synthetic faces are drawn (default `synthetic.default_cache_dir()`).
+    start_position: images of the stream already consumed (a resumed run's position); the
+      stream begins at the next one, so element k holds images start_position + k * batch_size
+      * n_critic onwards.
+    scan_cache: optional JSON path where the file check is cached (the run directory's).
+    progress: optional progress(done, total) callable for the file check.
 
   Returns:
     (dataset of float32 [batch_size, n_critic, resolution, resolution, 3] in [-1, 1], or
     [batch_size, n_critic, 2] points for toy data, DataInfo)
+  Raises:
+    UserError: the folder is missing, holds nothing readable, or too few images for one step.
   """
   if toy2d.is_toy(data):
-    points = toy2d.toy_dataset(toy2d.parse(data), seed=seed)
+    points = toy2d.toy_dataset(toy2d.parse(data), seed=seed, start=start_position)
     dataset = group_for_critic(points, batch_size, n_critic).prefetch(tf.data.AUTOTUNE)
     # The stream is endless: num_images is the nominal epoch that sets steps per epoch.
     return dataset, DataInfo(folder=data, num_images=toy2d.EPOCH_POINTS)
   folder = resolve_folder(data, cache_dir, synthetic_num_images, seed)
-  files = image_io.list_images(folder)
-  if len(files) < batch_size * n_critic:
-    raise ValueError(
+  scanned = scan.scan_folder(folder, cache_path=scan_cache, progress=progress)
+  if len(scanned.files) < batch_size * n_critic:
+    raise UserError(
         f'The data folder holds fewer images than one training step needs (batch_size * '
-        f'n_critic = {batch_size * n_critic}). Received: data={data!r} with {len(files)} images')
-  images = folder_lib.folder_dataset(files, resolution, shuffle=True, seed=seed, cache=cache)
+        f'n_critic = {batch_size * n_critic}). Received: data={data!r} with '
+        f'{len(scanned.files)} readable images; accepted: at least {batch_size * n_critic}, or '
+        'a smaller --batch_size or --n_critic')
+  images = folder_lib.folder_dataset(scanned.files, resolution, shuffle=True, seed=seed,
+                                     cache=cache, routes=scanned.routes, start=start_position)
   dataset = group_for_critic(images, batch_size, n_critic).prefetch(tf.data.AUTOTUNE)
-  return dataset, DataInfo(folder=os.path.abspath(folder), num_images=len(files))
+  return dataset, DataInfo(folder=scanned.folder, num_images=len(scanned.files),
+                           skipped=scanned.skipped, num_pil=scanned.routes.count('pil'),
+                           num_checked=scanned.num_checked, changes=scanned.changes)

@@ -159,14 +159,18 @@ def plot_box(name):
   return DATASETS[name][1]
 
 
-def toy_dataset(name, seed=0):
+def toy_dataset(name, seed=0, start=0):
   """An endless stream of float32 [2] points of toy `name`; the same seed gives the same stream.
 
-  Chunk i is drawn with the stateless seed (seed, i), so chunks are independent of each other.
+  Chunk i is drawn with the stateless seed (seed, i), so chunks are independent of each other,
+  and the stream can begin at point `start` (a resumed run's data position) without drawing the
+  chunks before it.
   """
   sampler, _ = DATASETS[name]
 
   def chunk(index):
     return sampler(_CHUNK, tf.stack([tf.constant(seed, tf.int64), index]))
 
-  return tf.data.Dataset.counter(dtype=tf.int64).map(chunk).unbatch()
+  first_chunk, offset = divmod(int(start), _CHUNK)
+  points = tf.data.Dataset.counter(first_chunk, dtype=tf.int64).map(chunk).unbatch()
+  return points.skip(offset)
