@@ -76,8 +76,19 @@ class ImagesTest(tf.test.TestCase):
     values = sorted(int(image[0, 0, 0]) for image in np.concatenate([first, second]))
     self.assertEqual(values, [0, 40, 80, 120, 160, 200])  # exact pixels, each image once
     self.assertAllEqual(first, evaluation.real_images(root, 8, 3, seed=5))
-    with self.assertRaisesRegex(ValueError, 'needs 8 .*two halves.*with 6 images'):
+    with self.assertRaisesRegex(ValueError, 'needs 8 .*two halves.*with 6 readable images'):
       evaluation.real_images(root, 8, 4, offset=4)
+
+  def test_real_images_are_checked_and_routed_as_in_training(self):
+    root = _write_folder(os.path.join(self.get_temp_dir(), 'odd'),
+                         [np.full((8, 8, 3), 40, np.uint8)])
+    # Transparent RGBA goes through PIL and is composited on white, as training decodes it.
+    Image.fromarray(np.zeros((8, 8, 4), np.uint8)).save(os.path.join(root, 'clear.png'))
+    open(os.path.join(root, 'empty.png'), 'wb').close()  # unreadable: left out
+    images = evaluation.real_images(root, 8, 2)
+    self.assertEqual(sorted(int(image[0, 0, 0]) for image in images), [40, 255])
+    with self.assertRaisesRegex(ValueError, 'with 2 readable images'):
+      evaluation.real_images(root, 8, 3)
 
   def test_real_vs_real_floor_is_zero_for_identical_images(self):
     image = np.random.default_rng(0).integers(0, 256, (16, 16, 3), dtype=np.uint8)

@@ -9,6 +9,7 @@ from PIL import Image
 import tensorflow as tf
 
 from tfgan_anime import evaluation
+from tfgan_anime.data import image_io
 from tfgan_anime.data import tags as tags_lib
 from tfgan_anime.metrics import tag_classifier as tc
 
@@ -87,7 +88,8 @@ class TrainAndCacheTest(tf.test.TestCase):
     def load(files):
       return evaluation.images_from_files(files, _SIZE)
 
-    classifier = tc.load_or_train(cache, folder, _SIZE, load, progress=False)
+    files = image_io.list_images(folder)
+    classifier = tc.load_or_train(cache, folder, _SIZE, files, load, progress=False)
     # Solid colour blocks are easy: the held-out 240 are read almost perfectly.
     self.assertGreater(classifier.accuracy['hair'], 0.9)
     self.assertGreater(classifier.accuracy['eyes'], 0.9)
@@ -98,7 +100,7 @@ class TrainAndCacheTest(tf.test.TestCase):
     self.assertAllClose(hair.sum(1), np.ones(3))
     # The second call loads the cached weights and does not train again.
     with mock.patch.object(tc, 'train_classifier', side_effect=AssertionError('trained again')):
-      cached = tc.load_or_train(cache, folder, _SIZE, load, progress=False)
+      cached = tc.load_or_train(cache, folder, _SIZE, files, load, progress=False)
     self.assertEqual(cached.accuracy, classifier.accuracy)
     self.assertAllClose(cached.predict(images)[0], hair, atol=1e-6)
     with self.assertRaisesRegex(ValueError, r'reads uint8 \[N, 16, 16, 3\]'):
@@ -106,7 +108,7 @@ class TrainAndCacheTest(tf.test.TestCase):
 
   def test_needs_a_tags_file(self):
     with self.assertRaisesRegex(ValueError, 'without tags.csv; accepted: --data=synthetic_faces'):
-      tc.load_or_train(os.path.join(self.get_temp_dir(), 'c'), self.get_temp_dir(), _SIZE,
+      tc.load_or_train(os.path.join(self.get_temp_dir(), 'c'), self.get_temp_dir(), _SIZE, [],
                        lambda files: None, progress=False)
 
 

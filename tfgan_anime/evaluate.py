@@ -15,6 +15,7 @@ both sides, one resize, no JPEG re-encoding) is in tfgan_anime/evaluation.py.
 """
 
 import json
+import os
 import sys
 
 from absl import app
@@ -50,6 +51,13 @@ flags.DEFINE_integer('batch_size', 250, 'z per generator call.')
 FLAGS = flags.FLAGS
 
 
+def _run_scan_cache(saved_model, data, run):
+  """The run's data_scan.json when evaluating on the data it trained on: no second file check."""
+  if not saved_model or data != run.get('data'):
+    return None
+  return os.path.join(os.path.dirname(os.path.abspath(saved_model)), 'data_scan.json')
+
+
 def main(argv):
   if len(argv) > 1:
     raise app.UsageError(f'Unexpected arguments: {" ".join(argv[1:])}')
@@ -66,7 +74,8 @@ def main(argv):
         inception_keras_weights=FLAGS.inception_keras_weights, seed=FLAGS.seed,
         cache_dir=FLAGS.cache_dir or run.get('cache_dir', ''),
         synthetic_num_images=FLAGS.synthetic_num_images or run.get('synthetic_num_images', 10000),
-        data_seed=run.get('seed', 0), resolution=FLAGS.resolution, batch_size=FLAGS.batch_size)
+        data_seed=run.get('seed', 0), resolution=FLAGS.resolution, batch_size=FLAGS.batch_size,
+        scan_cache=_run_scan_cache(FLAGS.saved_model, data, run))
   except (ValueError, FileNotFoundError) as e:
     print(f'error: {e}', file=sys.stderr)
     sys.exit(2)

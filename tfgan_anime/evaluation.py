@@ -34,8 +34,8 @@ import tensorflow as tf
 from tfgan_anime import export as export_lib
 from tfgan_anime import images as images_lib
 from tfgan_anime.data import folder as folder_lib
-from tfgan_anime.data import image_io
 from tfgan_anime.data import pipeline
+from tfgan_anime.data import scan
 from tfgan_anime.data import synthetic
 from tfgan_anime.data import toy2d
 from tfgan_anime.metrics import features
@@ -78,29 +78,47 @@ def inception_missing_message(metrics):
           f'--metrics=swd needs no download')
 
 
-def select_files(folder, num, seed=0, offset=0):
-  """`num` image paths of `folder`: items [offset, offset + num) of a seeded permutation."""
-  files = image_io.list_images(folder)
-  if len(files) < offset + num:
-    raise ValueError(f'Not enough images for the evaluation: it needs {offset + num} '
-                     f'({"two halves of " if offset else ""}--num_samples={num}). Received: '
-                     f'{folder!r} with {len(files)} images')
-  order = np.random.default_rng(seed).permutation(len(files))[offset:offset + num]
-  return [files[i] for i in order]
+class RealData:
+  """The readable images of a folder, each decoded as training decodes it.
 
-
-def real_images(folder, resolution, num, seed=0, offset=0):
-  """uint8 [num, resolution, resolution, 3]: real images through the training decode path.
-
-  Files that fail to decode are skipped and the stream wraps around, as in training, so the
-  result always holds `num` images.
+  Files are checked and routed by `scan.scan_folder` (unreadable ones left out; odd formats
+  through PIL), as `pipeline.make_dataset` does, so the real images measured are the ones
+  training saw. A selection is the first `num` files after `offset` of a seeded permutation of
+  the sorted readable files: disjoint for disjoint ranges, the same for the same seed.
   """
-  return images_from_files(select_files(folder, num, seed, offset), resolution)
+
+  def __init__(self, folder, scan_cache=None):
+    scanned = scan.scan_folder(folder, cache_path=scan_cache)
+    self.folder = scanned.folder
+    self.files = scanned.files
+    self._routes = dict(zip(scanned.files, scanned.routes))
+
+  def select(self, num, seed=0, offset=0):
+    """`num` paths: items [offset, offset + num) of the seeded permutation."""
+    if len(self.files) < offset + num:
+      raise ValueError(f'Not enough images for the evaluation: it needs {offset + num} '
+                       f'({"two halves of " if offset else ""}--num_samples={num}). Received: '
+                       f'{self.folder!r} with {len(self.files)} readable images')
+    order = np.random.default_rng(seed).permutation(len(self.files))[offset:offset + num]
+    return [self.files[i] for i in order]
+
+  def load(self, files, resolution):
+    """uint8 [len(files), resolution, resolution, 3] of some of `self.files`."""
+    return images_from_files(files, resolution, [self._routes[f] for f in files])
+
+  def images(self, resolution, num, seed=0, offset=0):
+    return self.load(self.select(num, seed, offset), resolution)
 
 
-def images_from_files(files, resolution):
-  """uint8 [len(files), resolution, resolution, 3] through the training decode path."""
-  dataset = folder_lib.folder_dataset(files, resolution, shuffle=False)
+def real_images(folder, resolution, num, seed=0, offset=0, scan_cache=None):
+  """uint8 [num, resolution, resolution, 3]: a seeded selection of `folder` (see RealData)."""
+  return RealData(folder, scan_cache).images(resolution, num, seed, offset)
+
+
+def images_from_files(files, resolution, routes=None):
+  """uint8 [len(files), resolution, resolution, 3] through the training decode path
+  (`folder.folder_dataset`: centre square crop, antialiased resize; routes as from the scan)."""
+  dataset = folder_lib.folder_dataset(files, resolution, shuffle=False, routes=routes)
   dataset = dataset.take(len(files)).batch(500)
   return np.concatenate([batch.numpy() for batch in dataset]).astype(np.uint8)
 
@@ -262,7 +280,7 @@ def _real_statistics(extractor, real, folder, seed, cache_dir):
 
 def evaluate(metrics, num_samples, data, saved_model='', real_vs_real=False, inception_graph='',
              inception_keras_weights='', seed=0, cache_dir='', synthetic_num_images=10000,
-             data_seed=0, resolution=0, batch_size=250):
+             data_seed=0, resolution=0, batch_size=250, scan_cache=None):
   """Evaluates an export (or real data against itself) on `data`. Returns a dict of results.
 
   Args:
@@ -277,6 +295,7 @@ def evaluate(metrics, num_samples, data, saved_model='', real_vs_real=False, inc
     synthetic_num_images, data_seed: which synthetic faces folder (as in training).
     resolution: image side; 0: the export's output side (required for real-vs-real without one).
     batch_size: z per generator call.
+    scan_cache: the file check's JSON cache (a run's data_scan.json), or None.
 
   Returns:
     A flat dict: the metric values (keys as in `format_table`) and what was measured
@@ -319,7 +338,9 @@ def evaluate(metrics, num_samples, data, saved_model='', real_vs_real=False, inc
   if generator is not None and generator.output_key != 'images':
     raise ValueError(f'The export makes 2-D points, not images. Received: saved_model='
                      f'{saved_model!r} with data={data!r}; accepted: --data=toy2d:NAME')
-  folder = pipeline.resolve_folder(data, cache_dir or None, synthetic_num_images, data_seed)
+  real_data = RealData(pipeline.resolve_folder(data, cache_dir or None, synthetic_num_images,
+                                               data_seed), scan_cache)
+  folder = real_data.folder
   if generator is not None:
     fake = generate(generator, latents(generator.z_dim, num_samples, seed), batch_size)
     if resolution and resolution != fake.shape[1]:
@@ -329,9 +350,9 @@ def evaluate(metrics, num_samples, data, saved_model='', real_vs_real=False, inc
   elif not resolution:
     raise ValueError('Missing --resolution. Received: resolution=0 with real_vs_real and no '
                      '--saved_model; accepted: the image side to compare at (e.g. 32 or 64)')
-  real = real_images(folder, resolution, num_samples, seed)
+  real = real_data.images(resolution, num_samples, seed)
   if real_vs_real:
-    fake = real_images(folder, resolution, num_samples, seed, offset=num_samples)
+    fake = real_data.images(resolution, num_samples, seed, offset=num_samples)
   results.update({'folder': folder, 'resolution': int(resolution)})
 
   if 'swd' in metrics:
@@ -344,7 +365,8 @@ def evaluate(metrics, num_samples, data, saved_model='', real_vs_real=False, inc
     results['feature_extractor'] = extractor.cache_key
   if 'tags' in metrics:
     classifier = tag_classifier.load_or_train(
-        cache_dir, folder, resolution, lambda files: images_from_files(files, resolution))
+        cache_dir, folder, resolution, real_data.files,
+        lambda files: real_data.load(files, resolution))
     results.update(tag_classifier.tag_metrics(classifier.predict(real), classifier.predict(fake)))
     if classifier.accuracy:
       results['tag_classifier_accuracy'] = classifier.accuracy
@@ -352,7 +374,7 @@ def evaluate(metrics, num_samples, data, saved_model='', real_vs_real=False, inc
 
 
 def training_evaluator(metric, data, folder, resolution, num_samples, z_dim, seed=0, cache_dir='',
-                       inception_graph='', inception_keras_weights=''):
+                       inception_graph='', inception_keras_weights='', scan_cache=None):
   """The evaluation during training: (evaluate_fn(generator) -> float, TensorBoard name).
 
   Real samples (and, for KID, their features) are drawn once here; every call generates from
@@ -364,6 +386,7 @@ def training_evaluator(metric, data, folder, resolution, num_samples, z_dim, see
     resolution, num_samples, z_dim, seed: as in the TrainConfig.
     cache_dir: for the real-statistics cache of KID.
     inception_graph, inception_keras_weights: the feature network file of KID.
+    scan_cache: the run's data_scan.json, so that the folder is not checked twice.
   """
   # A seed of its own, so that evaluation z are not the sample grid's z.
   z = latents(z_dim, num_samples, seed + 7919)
@@ -377,7 +400,7 @@ def training_evaluator(metric, data, folder, resolution, num_samples, z_dim, see
 
     return points_fn, 'swd'
 
-  real = real_images(folder, resolution, num_samples, seed)
+  real = real_images(folder, resolution, num_samples, seed, scan_cache=scan_cache)
 
   def images(generator):
     return generate(

@@ -356,7 +356,8 @@ def _evaluation_callback(config, gan, info, steps_per_epoch, writer):
       config.eval_metric, config.data, info.folder, config.resolution, config.eval_num_samples,
       config.z_dim, seed=config.seed, cache_dir=config.cache_dir,
       inception_graph=config.inception_graph,
-      inception_keras_weights=config.inception_keras_weights)
+      inception_keras_weights=config.inception_keras_weights,
+      scan_cache=os.path.join(config.model_dir, 'data_scan.json'))
   # Generator, critic and step: enough to export the best generator or to look at its critic.
   best = tf.train.Checkpoint(generator=gan.generator, critic=gan.critic, step=gan.step)
   best_manager = tf.train.CheckpointManager(best, best_directory(config.model_dir),

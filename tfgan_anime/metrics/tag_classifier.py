@@ -155,13 +155,15 @@ def train_classifier(images, hair, eyes, epochs=4, batch_size=64, learning_rate=
   return classifier
 
 
-def load_or_train(cache_dir, folder, resolution, load_images, num_images=5000, progress=True):
+def load_or_train(cache_dir, folder, resolution, files, load_images, num_images=5000,
+                  progress=True):
   """The cached classifier for `resolution`, trained on `folder` on the first call.
 
   Args:
     cache_dir: where weights are kept (`<cache_dir>/tag_classifier/...weights.h5`).
     folder: a synthetic faces folder (`faces/*.jpg` and tags.csv).
     resolution: image side.
+    files: the readable image paths of `folder` (an image's id is its file name).
     load_images: callable(files) -> uint8 [N, res, res, 3] through the evaluation decode path.
     num_images: at most this many images to train and hold out.
   """
@@ -181,8 +183,6 @@ def load_or_train(cache_dir, folder, resolution, load_images, num_images=5000, p
     raise ValueError(f'The tag classifier trains on the synthetic faces and their {TAGS_FILENAME}. '
                      f'Received: data folder {folder!r} without {TAGS_FILENAME}; accepted: '
                      '--data=synthetic_faces')
-  from tfgan_anime.data import image_io  # pylint: disable=g-import-not-at-top
-  files = image_io.list_images(folder)
   files = [files[i] for i in np.random.default_rng(1).permutation(len(files))[:num_images]]
   ids = [os.path.splitext(os.path.basename(f))[0] for f in files]
   hair, eyes = labels_from_tags(tags_lib.read_tags(tags_file), ids)
