@@ -8,6 +8,8 @@ import tensorflow as tf
 
 from tfgan_anime import config as config_lib
 from tfgan_anime import flags as flags_lib
+from tfgan_anime import train_lib
+from tfgan_anime.errors import UserError
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -45,6 +47,20 @@ class ValidateTest(tf.test.TestCase, parameterized.TestCase):
       ('train_steps', dict(train_steps=-1), 'train_steps=-1'),
       ('strategy', dict(strategy='tpu'), "strategy='tpu'"),
       ('mixed_precision', dict(mixed_precision='float16'), "mixed_precision='float16'"),
+      ('seed_negative', dict(seed=-1), 'seed=-1'),
+      ('seed_too_big', dict(seed=2**32), 'seed=4294967296'),
+      ('nan_lr', dict(d_lr=float('nan')), 'd_lr=nan'),
+      ('inf_gp_weight', dict(gp_weight=float('inf')), r'gp_weight=inf.*finite'),
+      ('nan_clip', dict(penalty='clip', clip_value=float('nan')), 'clip_value=nan'),
+      ('gp_target', dict(gp_target=-1.0), 'gp_target=-1.0'),
+      ('max_rollbacks', dict(max_rollbacks=-1), 'max_rollbacks=-1'),
+      ('lr_factor_zero', dict(rollback_lr_factor=0.0), r'rollback_lr_factor=0.0.*\(0, 1\]'),
+      ('lr_factor_above_one', dict(rollback_lr_factor=2.0), 'rollback_lr_factor=2.0'),
+      ('keep_every', dict(keep_checkpoint_every_epochs=-2), 'keep_checkpoint_every_epochs=-2'),
+      ('restore_step', dict(restore_step=-5), 'restore_step=-5'),
+      ('inject', dict(inject_nan_at_step=-1), 'inject_nan_at_step=-1'),
+      ('lr_factor_with_a_schedule', dict(rollback_lr_factor=0.5, lr_decay='linear'),
+       r'rollback_lr_factor=0.5; accepted: 1 with --lr_decay=linear'),
   )
   def test_invalid(self, overrides, pattern):
     values = dict(model_dir='x')
@@ -54,6 +70,10 @@ class ValidateTest(tf.test.TestCase, parameterized.TestCase):
     message = str(raised.exception)
     self.assertNotIn('\n', message)
     self.assertIn('accepted', message)
+
+  def test_invalid_is_a_user_error(self):
+    with self.assertRaises(UserError):
+      config_lib.TrainConfig(model_dir='x', seed=-1).validate()
 
   def test_batch_norm_critic_is_fine_without_gp(self):
     config_lib.TrainConfig(model_dir='x', penalty='none', d_norm='batch').validate()
@@ -65,6 +85,64 @@ class ValidateTest(tf.test.TestCase, parameterized.TestCase):
     again = _parse([f'--flagfile={os.path.join(config.model_dir, "flags.cfg")}'])
     self.assertEqual(again, config)
     self.assertTrue(os.path.isfile(os.path.join(config.model_dir, 'config.json')))
+
+
+class CheckPathsTest(tf.test.TestCase, parameterized.TestCase):
+
+  def setUp(self):
+    super().setUp()
+    self.root = self.get_temp_dir()
+    self.file = os.path.join(self.root, 'a_file')
+    with open(self.file, 'w') as f:
+      f.write('x')
+    self.folder = os.path.join(self.root, 'images')
+    os.makedirs(self.folder, exist_ok=True)
+
+  def _paths(self, **overrides):
+    values = dict(model_dir=os.path.join(self.root, 'run'), data=self.folder)
+    for key, value in overrides.items():
+      if isinstance(value, str):
+        value = value.replace('FILE', self.file).replace('ROOT', self.root)
+      values[key] = value
+    return config_lib.TrainConfig(**values)
+
+  def test_good_paths_pass_and_create_nothing(self):
+    self._paths(cache=os.path.join(self.root, 'new', 'cache')).check_paths()
+    self._paths(data='synthetic_faces', cache_dir=os.path.join(self.root, 'c')).check_paths()
+    self._paths(data='toy2d:ring8').check_paths()
+    self.assertCountEqual(os.listdir(self.root), ['a_file', 'images'])
+
+  @parameterized.named_parameters(
+      ('model_dir_is_a_file', dict(model_dir='FILE'), r'--model_dir.*not a file'),
+      ('model_dir_below_a_file', dict(model_dir='FILE/run'), r'--model_dir.*is a file'),
+      ('data_missing', dict(data='ROOT/nothing'), r'--data.*this path is missing'),
+      ('data_is_a_file', dict(data='FILE'), r'--data.*this path is a file'),
+      ('cache_dir_is_a_file', dict(cache_dir='FILE'), r'--cache_dir.*not a file'),
+      ('cache_below_a_file', dict(cache='FILE/prefix'), r'--cache.*is a file'),
+  )
+  def test_bad_path(self, overrides, pattern):
+    with self.assertRaisesRegex(UserError, pattern) as raised:
+      self._paths(**overrides).check_paths()
+    self.assertNotIn('\n', str(raised.exception))
+    self.assertIn('accepted', str(raised.exception))
+
+  def test_cache_directory_is_refused(self):
+    with self.assertRaisesRegex(UserError, r'--cache.*not a directory'):
+      self._paths(cache=self.folder).validate()
+
+  def test_model_dir_that_cannot_be_created(self):
+    # /proc refuses new folders even to root, whom chmod would not stop.
+    with self.assertRaisesRegex(UserError, r"Invalid --model_dir.*'/proc/tfgan_anime_test/run'"):
+      train_lib.prepare_model_dir('/proc/tfgan_anime_test/run')
+    train_lib.prepare_model_dir(os.path.join(self.root, 'fine'))
+    self.assertEqual(os.listdir(os.path.join(self.root, 'fine')), [])
+
+  def test_one_off_flags_stay_out_of_the_flagfile(self):
+    config = self._paths(restore_step=10, inject_nan_at_step=3, deterministic=True)
+    text = config.to_flagfile()
+    self.assertNotIn('restore_step', text)
+    self.assertNotIn('inject_nan_at_step', text)
+    self.assertIn('--deterministic\n', text)
 
 
 class FlagfileTest(tf.test.TestCase, parameterized.TestCase):

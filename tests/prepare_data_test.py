@@ -15,7 +15,7 @@ import tensorflow as tf
 
 # The shared bad-image folder. pytest and `python tests/x_test.py` both put
 # tests/ on sys.path.
-import image_io_test
+import testing_utils
 from tfgan_anime.data import tfrecord
 from tfgan_anime.tools import prepare_data
 
@@ -23,7 +23,7 @@ REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 UNREADABLE = ['empty.jpg', 'notes.jpg', 'truncated.jpg']
 READABLE = sorted(name.replace(os.sep, '/') for name, expected in
-                  image_io_test.BAD_FOLDER_FILES.items() if expected is not None)
+                  testing_utils.BAD_FOLDER_FILES.items() if expected is not None)
 
 
 def _snapshot(folder):
@@ -44,7 +44,7 @@ class PrepareDataTest(tf.test.TestCase, parameterized.TestCase):
     super().setUpClass()
     cls.root = tempfile.mkdtemp()
     cls.src = os.path.join(cls.root, 'bad_images')
-    image_io_test.build_bad_folder(cls.src)
+    testing_utils.build_bad_folder(cls.src)
     cls.before = _snapshot(cls.src)
     cls.report = prepare_data.check_folder(cls.src, resolution=64)
 
@@ -109,6 +109,20 @@ class PrepareDataTest(tf.test.TestCase, parameterized.TestCase):
     self.assertIn('café ñandú 顔.png', text)  # not \u-escaped
     self.assertEqual(json.loads(text), self.report)
 
+  def test_names_that_are_not_utf8(self):
+    folder = os.path.join(self.get_temp_dir(), 'latin1')
+    os.makedirs(folder, exist_ok=True)
+    name = b'caf\xe9.png'  # Latin-1 bytes, as old archives hold them
+    Image.fromarray(testing_utils.texture(30)).save(os.path.join(os.fsencode(folder), name))
+    open(os.path.join(os.fsencode(folder), b'bad \xe9.jpg'), 'wb').close()
+    report = prepare_data.check_folder(folder)
+    self.assertEqual(report['readable_files'], [os.fsdecode(name)])
+    self.assertIn('unreadable: bad \\xe9.jpg', prepare_data.format_report(report))
+    path = os.path.join(self.get_temp_dir(), 'latin1.json')
+    prepare_data.write_json(report, path)
+    with open(path, encoding='utf-8') as f:
+      self.assertEqual(json.load(f), report)
+
   def test_dhash_by_hand(self):
     rising = np.tile(np.arange(0, 90, 10, dtype=np.uint8)[None, :, None], (8, 1, 3))
     self.assertEqual(prepare_data.dhash(rising), 2**64 - 1)
@@ -145,7 +159,7 @@ class PrepareDataTest(tf.test.TestCase, parameterized.TestCase):
       with Image.open(path) as image:
         self.assertEqual((image.format, image.mode), ('PNG', 'RGB'))
     with Image.open(os.path.join(out, 'alpha.png')) as image:
-      self.assertEqual(image.getpixel((4, 4)), image_io_test.RED)
+      self.assertEqual(image.getpixel((4, 4)), testing_utils.RED)
 
   def test_clean_folder_jpeg_at_resolution(self):
     out = os.path.join(self.get_temp_dir(), 'small_jpeg')

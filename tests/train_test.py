@@ -2,13 +2,13 @@
 
 import json
 import os
-import subprocess
-import sys
 
 import numpy as np
 from PIL import Image
 import tensorflow as tf
 
+from testing_utils import make_folder
+from testing_utils import run_module as _run
 from tfgan_anime import config as config_lib
 from tfgan_anime import export
 from tfgan_anime import images
@@ -17,32 +17,13 @@ from tfgan_anime import train_lib
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
-def _run(module, *args):
-  env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL='2', PYTHONPATH=REPO)
-  return subprocess.run([sys.executable, '-m', module, *args], cwd=REPO, env=env,
-                        capture_output=True, text=True, timeout=600, check=False)
-
-
-def _make_folder(root, count=24):
-  rng = np.random.default_rng(0)
-  for i in range(count):
-    # Coloured discs on plain backgrounds, 40x30 so the centre crop matters.
-    array = np.full((30, 40, 3), rng.integers(0, 256, 3), np.uint8)
-    yy, xx = np.mgrid[:30, :40]
-    array[(yy - 15)**2 + (xx - 20)**2 < rng.integers(20, 120)] = rng.integers(0, 256, 3)
-    sub = os.path.join(root, 'part' + str(i % 2))
-    os.makedirs(sub, exist_ok=True)
-    Image.fromarray(array).save(os.path.join(sub, f'{i}.jpg' if i % 3 else f'{i}.PNG'))
-  return root
-
-
 class TrainBinaryTest(tf.test.TestCase):
 
   @classmethod
   def setUpClass(cls):
     super().setUpClass()
     cls.root = os.path.join(os.environ.get('TEST_TMPDIR', '/tmp'), f'train_test_{os.getpid()}')
-    cls.data = _make_folder(os.path.join(cls.root, 'data'))
+    cls.data = make_folder(os.path.join(cls.root, 'data'))
     cls.model_dir = os.path.join(cls.root, 'run')
     cls.flags = [f'--data={cls.data}', f'--model_dir={cls.model_dir}', '--resolution=16',
                  '--z_dim=8', '--g_base_width=4', '--d_base_width=4', '--batch_size=4',

@@ -6,17 +6,25 @@ each flagfile in configs/ names the source of every value it changes.
 """
 
 import dataclasses
+import glob
 import json
+import math
 import os
 
 from tfgan_anime import distribute
 from tfgan_anime import gan as gan_lib
 from tfgan_anime import losses
+from tfgan_anime.data import toy2d
+from tfgan_anime.data import pipeline
+from tfgan_anime.errors import UserError
 from tfgan_anime.models import dcgan
 
 OPTIMIZERS = ('adam', 'rmsprop')
 STRATEGIES = distribute.STRATEGIES
 MIXED_PRECISION = ('float32', 'mixed_float16', 'mixed_bfloat16')
+ARCHITECTURES = ('dcgan', 'mlp')
+EVAL_METRICS = ('swd', 'kid')
+LR_DECAYS = ('none', 'linear')
 
 
 def _field(default, help_text, choices=None):
@@ -29,9 +37,10 @@ class TrainConfig:
   model_dir: str = _field('', 'Run directory: config, checkpoints, samples, TensorBoard, export. '
                           'Reusing it resumes the run.')
   data: str = _field('synthetic_faces', 'A folder of images (searched recursively); '
-                     'synthetic_faces: built-in procedural faces drawn once into --cache_dir; or '
+                     'synthetic_faces: built-in procedural faces drawn once into --cache_dir; '
                      'TFRecord shards from prepare_data: tfrecord:GLOB, or a glob ending in '
-                     '.tfrecord.')
+                     '.tfrecord; or toy2d:NAME: 2-D points (ring8, grid25, ...; needs '
+                     '--architecture=mlp).')
   synthetic_num_images: int = _field(10000, 'How many synthetic faces to draw.')
   cache_dir: str = _field('', 'Where synthetic data is drawn; default $TFGAN_ANIME_CACHE or '
                           '~/.cache/tfgan_anime.')
@@ -82,12 +91,57 @@ class TrainConfig:
   checkpoint_every_steps: int = _field(500, 'Save a checkpoint every this many steps (and at '
                                        'each epoch end and the end).')
   keep_checkpoints: int = _field(3, 'How many recent checkpoints to keep.')
+  keep_checkpoint_every_epochs: int = _field(
+      0, 'Also keep one checkpoint every this many epochs, never deleted (in '
+      'checkpoints/kept/), as a way back past a collapse; 0: none.')
+  restore_step: int = _field(
+      -1, 'Start from the checkpoint of this step (in checkpoints/ or checkpoints/kept/) '
+      'instead of the latest; it becomes the latest, and the run goes on from there. -1: the '
+      'latest.')
+  max_rollbacks: int = _field(
+      3, 'When a loss or weight turns NaN or Inf, go back to the last good checkpoint, skip the '
+      'data that led there and go on, at most this many times in all; then stop. 0: stop at once.')
+  rollback_lr_factor: float = _field(
+      1.0, 'Multiply both learning rates by this at each rollback, in (0, 1].')
+  deterministic: bool = _field(
+      False, 'Make every op deterministic (tf.config.experimental.enable_op_determinism): '
+      'a run stopped and resumed then equals an uninterrupted one bit for bit. Slower on GPU.')
+  inject_nan_at_step: int = _field(
+      0, 'Testing only: set a generator weight to NaN just before this step (once per '
+      'process), to exercise the divergence guard. 0: never.')
   log_every_steps: int = _field(10, 'TensorBoard scalars every this many steps.')
   export: bool = _field(True, 'Export the generator as a SavedModel at the end.')
   dry_run: bool = _field(False, 'Print the resolved config and exit without training.')
+  # --- Toy data, the MLP networks and a learning-rate schedule (issue 3) ---
+  architecture: str = _field('dcgan', 'Networks: dcgan (the report\'s, for images) or mlp (for '
+                             '--data=toy2d:NAME, the seed\'s toy networks).', ARCHITECTURES)
+  mlp_width: int = _field(512, 'Units of each hidden layer of both MLPs (512 in the seed).')
+  mlp_depth: int = _field(3, 'Hidden layers of both MLPs (3 in the seed).')
+  lr_decay: str = _field('none', 'Learning-rate schedule of both networks: none, or linear '
+                         'decay to 0 over the run\'s steps (the WGAN-GP paper\'s CIFAR-10 code).',
+                         LR_DECAYS)
+  # --- Evaluation during training (issue 3) ---
+  eval_every_epochs: int = _field(0, 'Evaluate --eval_metric every this many epochs (and at the '
+                                  'end), keep the best checkpoint in <model_dir>/best; 0: off.')
+  eval_metric: str = _field('swd', 'Metric of the evaluation during training (lower is better): '
+                            'swd (sliced Wasserstein, needs no download; on the points for toy '
+                            'data) or kid (needs --inception_graph or --inception_keras_weights).',
+                            EVAL_METRICS)
+  eval_num_samples: int = _field(1000, 'Generated and real samples per evaluation during '
+                                 'training (small: each costs seconds on a CPU).')
+  inception_graph: str = _field('', 'classify_image_graph_def.pb of inception-2015-12-05.tgz, '
+                                'for --eval_metric=kid.')
+  inception_keras_weights: str = _field('', 'Keras InceptionV3 .h5 weights, for '
+                                        '--eval_metric=kid when no --inception_graph is given '
+                                        '(numbers not comparable with published ones).')
+  export_best: bool = _field(True, 'With --eval_every_epochs > 0 and --export, also export the '
+                             'best generator by --eval_metric to <model_dir>/export_best.')
 
   def validate(self):
-    """Raises ValueError naming the flag, the value received and what is accepted."""
+    """Raises UserError (a ValueError) naming the flag, the value received and what is accepted.
+
+    Values and combinations only; `check_paths` looks at the file system.
+    """
     if not self.model_dir:
       _fail('model_dir', self.model_dir, 'a directory path for the run')
     for name in dataclasses.fields(self):
@@ -106,9 +160,27 @@ class TrainConfig:
         _fail(name, getattr(self, name), 'an integer >= 1')
     if self.n_critic > 100:
       _fail('n_critic', self.n_critic, 'an integer in [1, 100]')
-    for name in ('train_steps', 'steps_per_epoch'):
+    for name in ('train_steps', 'steps_per_epoch', 'keep_checkpoint_every_epochs',
+                 'max_rollbacks', 'inject_nan_at_step'):
       if getattr(self, name) < 0:
         _fail(name, getattr(self, name), 'an integer >= 0')
+    if self.restore_step < -1:
+      _fail('restore_step', self.restore_step, 'the step of a saved checkpoint, or -1 (latest)')
+    # numpy and keras.utils.set_random_seed take seeds in [0, 2**32).
+    if not 0 <= self.seed < 2**32:
+      _fail('seed', self.seed, 'an integer in [0, 2**32 - 1]')
+    for field in dataclasses.fields(self):
+      if field.type in (float, 'float') and not math.isfinite(getattr(self, field.name)):
+        _fail(field.name, getattr(self, field.name), 'a finite number')
+    if not 0 < self.rollback_lr_factor <= 1:
+      _fail('rollback_lr_factor', self.rollback_lr_factor, 'a number in (0, 1]')
+    if self.rollback_lr_factor != 1 and self.lr_decay != 'none':
+      # A Keras optimiser built on a LearningRateSchedule refuses a new rate.
+      _fail('rollback_lr_factor', self.rollback_lr_factor, f'1 with --lr_decay={self.lr_decay} '
+            '(the schedule sets the rates)')
+    if self.gp_target < 0:
+      _fail('gp_target', self.gp_target, 'a number >= 0 (1 in WGAN-GP; 0 for a zero-centred '
+            'penalty)')
     if self.train_steps == 0 and self.epochs < 1:
       _fail('epochs', self.epochs, 'an integer >= 1 (or set --train_steps)')
     for name in ('g_lr', 'd_lr'):
@@ -127,6 +199,55 @@ class TrainConfig:
       _fail('clip_value', self.clip_value, 'a number > 0 with --penalty=clip')
     if self.cache not in ('', 'memory') and os.path.isdir(self.cache):
       _fail('cache', self.cache, '"", memory, or a file path prefix (not a directory)')
+    self._validate_toy_and_eval()
+
+  def _validate_toy_and_eval(self):
+    if toy2d.is_toy(self.data):
+      try:
+        toy2d.parse(self.data)
+      except ValueError:
+        _fail('data', self.data, ', '.join(toy2d.PREFIX + name for name in toy2d.DATASETS))
+      if self.architecture != 'mlp':
+        _fail('architecture', self.architecture, f'mlp with --data={self.data} (the DCGAN '
+              'networks take images)')
+    elif self.architecture != 'dcgan':
+      _fail('architecture', self.architecture, f'dcgan with --data={self.data} (mlp takes the '
+            '2-D points of --data=toy2d:NAME)')
+    for name in ('mlp_width', 'mlp_depth'):
+      if getattr(self, name) < 1:
+        _fail(name, getattr(self, name), 'an integer >= 1')
+    if self.eval_every_epochs < 0:
+      _fail('eval_every_epochs', self.eval_every_epochs, 'an integer >= 0 (0: no evaluation)')
+    if self.eval_num_samples < 2:
+      _fail('eval_num_samples', self.eval_num_samples, 'an integer >= 2')
+    if self.eval_every_epochs and self.eval_metric == 'kid':
+      if toy2d.is_toy(self.data):
+        _fail('eval_metric', self.eval_metric, f'swd with --data={self.data} (KID needs images)')
+      if not (self.inception_graph or self.inception_keras_weights):
+        _fail('eval_metric', self.eval_metric, 'swd, or kid together with --inception_graph=PATH '
+              'or --inception_keras_weights=PATH')
+
+  def check_paths(self):
+    """Raises UserError when a path flag names something that cannot work. Creates nothing."""
+    if os.path.exists(self.model_dir) and not os.path.isdir(self.model_dir):
+      _fail('model_dir', self.model_dir, 'a directory (new or of an earlier run), not a file')
+    _check_parent_is_directory('model_dir', self.model_dir)
+    shards = pipeline.tfrecord_pattern(self.data)
+    if shards is not None:
+      if not glob.glob(shards):
+        _fail('data', self.data, 'tfrecord:GLOB (or a glob ending in .tfrecord) that matches '
+              'TFRecord files (this one matches none)')
+    elif (self.data != pipeline.SYNTHETIC_FACES and not toy2d.is_toy(self.data)
+          and not os.path.isdir(self.data)):
+      what = 'a file' if os.path.exists(self.data) else 'missing'
+      _fail('data', self.data, f'{pipeline.SYNTHETIC_FACES} or an existing folder of images '
+            f'(this path is {what})')
+    if self.cache_dir:
+      if os.path.exists(self.cache_dir) and not os.path.isdir(self.cache_dir):
+        _fail('cache_dir', self.cache_dir, 'a directory, not a file')
+      _check_parent_is_directory('cache_dir', self.cache_dir)
+    if self.cache not in ('', 'memory'):
+      _check_parent_is_directory('cache', self.cache)
 
   def to_dict(self):
     return dataclasses.asdict(self)
@@ -135,7 +256,7 @@ class TrainConfig:
     """The flags that reproduce this config, one `--name=value` per line."""
     lines = []
     for key, value in self.to_dict().items():
-      if key == 'dry_run':
+      if key in _NOT_REPRODUCED:
         continue
       if isinstance(value, bool):
         lines.append(f'--{key}' if value else f'--no{key}')
@@ -152,5 +273,18 @@ class TrainConfig:
       f.write(self.to_flagfile())
 
 
+# Flags that say what this invocation does, not what the run is: left out of flags.cfg.
+_NOT_REPRODUCED = ('dry_run', 'restore_step', 'inject_nan_at_step')
+
+
 def _fail(name, value, accepted):
-  raise ValueError(f'Invalid --{name}. Received: {name}={value!r}; accepted: {accepted}')
+  raise UserError(f'Invalid --{name}. Received: {name}={value!r}; accepted: {accepted}')
+
+
+def _check_parent_is_directory(name, path):
+  """Fails when a component above `path` is a file, so that the path can never be created."""
+  parent = os.path.dirname(os.path.abspath(path))
+  while parent and not os.path.exists(parent):
+    parent = os.path.dirname(parent)
+  if parent and not os.path.isdir(parent):
+    _fail(name, path, f'a path whose parent folders can be created ({parent!r} is a file)')

@@ -49,7 +49,12 @@ def center_crop_and_resize(image, resolution):
   return tf.ensure_shape(resized, [resolution, resolution, 3])
 
 
+def square_uint8(image, resolution):
+  """uint8 [H, W, 3] -> uint8 [resolution, resolution, 3]: centre square crop, resize, round."""
+  image = center_crop_and_resize(image, resolution)
+  return tf.cast(tf.round(tf.clip_by_value(image, 0.0, 255.0)), tf.uint8)
+
+
 def decode_and_resize(encoded, resolution):
   """Encoded bytes -> uint8 [resolution, resolution, 3]: decode, centre square crop, resize."""
-  image = center_crop_and_resize(decode_rgb(encoded), resolution)
-  return tf.cast(tf.round(tf.clip_by_value(image, 0.0, 255.0)), tf.uint8)
+  return square_uint8(decode_rgb(encoded), resolution)

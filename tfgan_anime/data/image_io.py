@@ -32,6 +32,8 @@ from PIL import Image
 from PIL import ImageOps
 from PIL import UnidentifiedImageError
 
+from tfgan_anime.errors import UserError
+
 IMAGE_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.gif', '.bmp', '.webp')
 
 # PIL raises UnidentifiedImageError (an OSError) for unknown bytes, OSError for
@@ -57,10 +59,10 @@ def list_images(folder):
   they decode is `load_rgb`'s question.
 
   Raises:
-    ValueError: `folder` is not a directory, or holds no image files.
+    UserError: `folder` is not a directory, or holds no image files.
   """
   if not os.path.isdir(folder):
-    raise ValueError(
+    raise UserError(
         f'The image folder does not exist or is not a directory. '
         f'Received: folder={folder!r}')
   paths = []
@@ -70,7 +72,7 @@ def list_images(folder):
       if has_image_extension(name):
         paths.append(os.path.join(root, name))
   if not paths:
-    raise ValueError(
+    raise UserError(
         f'The image folder holds no files ending in '
         f'{", ".join(IMAGE_EXTENSIONS)} (any case). Received: folder={folder!r}')
   return sorted(paths)
@@ -126,6 +128,30 @@ def load_rgb(path):
   except OSError:
     return None
   return decode_rgb(data)
+
+
+def tf_decodes_like_pil(data, image):
+  """True when TensorFlow's decoder gives the pixels `decode_rgb(data)` gives.
+
+  That is an 8-bit RGB or gray JPEG or PNG, upright, without transparency: nearly every file of
+  a scraped folder. TensorFlow drops alpha where we composite on white, ignores EXIF
+  orientation, and reduces 16-bit RGB differently; its GIF, BMP and WebP support varies between
+  versions. Those files go through PIL (`decode_rgb`) instead.
+
+  Args:
+    data: the file's bytes.
+    image: `Image.open` of those bytes (only the header is needed).
+  """
+  if image.mode not in ('RGB', 'L') or 'transparency' in image.info:
+    return False
+  if exif_orientation(image) != 1:
+    return False
+  if image.format == 'JPEG':
+    return True
+  if image.format == 'PNG':
+    # Byte 24 is the IHDR bit depth.
+    return len(data) > 24 and data[24] == 8
+  return False
 
 
 def exif_orientation(image):

@@ -66,20 +66,6 @@ def _png_bytes(pixels):
   return buffer.getvalue()
 
 
-def _tf_decodes_like_pil(data, image):
-  """True when tf.io.decode_image(data, channels=3) matches image_io.decode_rgb."""
-  if image.mode not in ('RGB', 'L') or 'transparency' in image.info:
-    return False
-  if image_io.exif_orientation(image) != 1:
-    return False  # TensorFlow ignores EXIF orientation
-  if image.format == 'JPEG':
-    return True
-  if image.format == 'PNG':
-    # Byte 24 is the IHDR bit depth; PIL and TF reduce 16-bit RGB differently.
-    return len(data) > 24 and data[24] == 8
-  return False  # GIF, BMP and WebP support in tf.io varies; re-encode
-
-
 def _encode_one(item):
   """An image path or array -> (encoded bytes, format, uint8 RGB pixels)."""
   if isinstance(item, np.ndarray):
@@ -100,7 +86,7 @@ def _encode_one(item):
         f'Cannot decode the image (run prepare_data --check to find such '
         f'files). Received: path={path!r}')
   image = Image.open(io.BytesIO(data))
-  if _tf_decodes_like_pil(data, image):
+  if image_io.tf_decodes_like_pil(data, image):
     return data, image.format.lower(), pixels
   return _png_bytes(pixels), 'png', pixels
 

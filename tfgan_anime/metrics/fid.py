@@ -17,6 +17,8 @@ import warnings
 import numpy as np
 import scipy.linalg
 
+from tfgan_anime.metrics import checks
+
 # Imaginary parts of (sigma1 sigma2)^(1/2) below this (relative to the largest
 # real entry of its diagonal) are round-off from the Schur decomposition of a
 # nearly singular product; above it the square root is not trustworthy.
@@ -37,11 +39,7 @@ def feature_statistics(features):
     (mu, sigma): float64 arrays [D] and [D, D]. sigma is the unbiased sample
     covariance (divides by N - 1), as in the TTUR reference implementation.
   """
-  features = np.asarray(features, dtype=np.float64)
-  if features.ndim != 2 or features.shape[0] < 2:
-    raise ValueError(
-        '`features` must have shape [N, D] with N >= 2. '
-        f'Received: features.shape={features.shape}')
+  features = checks.feature_matrix('features', features, min_rows=2)
   if not np.all(np.isfinite(features)):
     raise ValueError('`features` must be finite. Received: features with '
                      f'{np.count_nonzero(~np.isfinite(features))} non-finite '

@@ -19,19 +19,13 @@ and makes small-sample numbers comparable. Unlike FID it has no bias from the nu
 
 import numpy as np
 
+from tfgan_anime.metrics import checks
+
 
 def polynomial_kernel(x, y):
   """k(x, y) = (x . y / d + 1)^3 for all pairs: x [m, d], y [n, d] -> [m, n] float64."""
   d = x.shape[1]
   return (x @ y.T / d + 1.0)**3
-
-
-def _check_features(name, features):
-  features = np.asarray(features, dtype=np.float64)
-  if features.ndim != 2 or features.shape[0] < 2:
-    raise ValueError(f'`{name}` must have shape [N, D] with N >= 2. '
-                     f'Received: {name}.shape={features.shape}')
-  return features
 
 
 def mmd2_polynomial(x, y, unbiased=True):
@@ -45,8 +39,8 @@ def mmd2_polynomial(x, y, unbiased=True):
   Returns:
     Python float.
   """
-  x = _check_features('x', x)
-  y = _check_features('y', y)
+  x = checks.feature_matrix('x', x, min_rows=2)
+  y = checks.feature_matrix('y', y, min_rows=2)
   if x.shape[1] != y.shape[1]:
     raise ValueError('`x` and `y` must have the same feature dimension. '
                      f'Received: x.shape={x.shape}, y.shape={y.shape}')
@@ -81,8 +75,8 @@ def kernel_inception_distance(real_features, generated_features, num_subsets=100
     (mean, std): Python floats; std is over subsets (not a standard error). Papers often report
     KID x 10^3.
   """
-  real = _check_features('real_features', real_features)
-  generated = _check_features('generated_features', generated_features)
+  real = checks.feature_matrix('real_features', real_features, min_rows=2)
+  generated = checks.feature_matrix('generated_features', generated_features, min_rows=2)
   if real.shape[1] != generated.shape[1]:
     raise ValueError('`real_features` and `generated_features` must have the same feature '
                      f'dimension. Received: real_features.shape={real.shape}, '

@@ -17,13 +17,7 @@ of 2048-d features need about batch_size x 10k x 4 bytes at a time, never the fu
 
 import numpy as np
 
-
-def _check_features(name, features):
-  features = np.asarray(features, dtype=np.float32)
-  if features.ndim != 2 or features.shape[0] < 1:
-    raise ValueError(f'`{name}` must have shape [N, D] with N >= 1. '
-                     f'Received: {name}.shape={features.shape}')
-  return features
+from tfgan_anime.metrics import checks
 
 
 def _squared_distances(rows, cols, cols_sq_norms):
@@ -38,7 +32,7 @@ def knn_radii(features, k=3, batch_size=1000):
 
   Returns float32 [N]. Requires N > k.
   """
-  features = _check_features('features', features)
+  features = checks.feature_matrix('features', features, dtype=np.float32)
   n = features.shape[0]
   if not 1 <= k < n:
     raise ValueError(f'`k` must be in [1, N - 1] = [1, {n - 1}] for {n} samples. Received: k={k}')
@@ -74,8 +68,8 @@ def precision_recall(real_features, generated_features, k=3, batch_size=1000):
   Returns:
     (precision, recall): Python floats in [0, 1].
   """
-  real = _check_features('real_features', real_features)
-  generated = _check_features('generated_features', generated_features)
+  real = checks.feature_matrix('real_features', real_features, dtype=np.float32)
+  generated = checks.feature_matrix('generated_features', generated_features, dtype=np.float32)
   if real.shape[1] != generated.shape[1]:
     raise ValueError('`real_features` and `generated_features` must have the same feature '
                      f'dimension. Received: real_features.shape={real.shape}, '

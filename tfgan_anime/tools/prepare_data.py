@@ -25,7 +25,6 @@ import json
 import os
 import statistics
 import sys
-import time
 
 from absl import app
 from absl import flags
@@ -33,6 +32,7 @@ import numpy as np
 from PIL import Image
 
 from tfgan_anime.data import image_io
+from tfgan_anime.progress import ProgressBar
 
 OUT_FORMATS = ('folder', 'tfrecord')
 IMAGE_FORMATS = ('png', 'jpeg')
@@ -232,13 +232,19 @@ def format_report(report, max_names=5):
       lines.append('  ' + ' = '.join(group))
     if len(groups) > max_names:
       lines.append(f'  ... and {len(groups) - max_names} more')
-  return '\n'.join(lines)
+  # File names that are not valid UTF-8 (Python holds their bytes as surrogates) would make
+  # print() fail; show those bytes as \x escapes instead.
+  return os.fsencode('\n'.join(lines)).decode('utf-8', 'backslashreplace')
 
 
 def write_json(report, path):
-  """Writes the report as UTF-8 JSON (names keep their non-ASCII letters)."""
+  """Writes the report as UTF-8 JSON (names keep their non-ASCII letters).
+
+  A name that is not valid UTF-8 is written with \\udcXX escapes, which json.load turns back
+  into the same Python string (and os.fsencode into the same bytes).
+  """
   temp_path = f'{path}.tmp-{os.getpid()}'
-  with open(temp_path, 'w', encoding='utf-8') as f:
+  with open(temp_path, 'w', encoding='utf-8', errors='backslashreplace') as f:
     json.dump(report, f, indent=2, ensure_ascii=False)
     f.write('\n')
   os.replace(temp_path, path)
@@ -387,33 +393,6 @@ def _write_folder(sources, names, out, image_format, resolution, progress):
     if progress is not None:
       progress(done, len(sources))
   return outputs
-
-
-class ProgressBar:
-  """progress(done, total) as a one-line bar on stderr; silent off a terminal."""
-
-  def __init__(self, label, stream=None):
-    self.label = label
-    self.stream = stream or sys.stderr
-    self.enabled = self.stream.isatty()
-    self.start = time.monotonic()
-    self.last = 0.0
-
-  def __call__(self, done, total):
-    if not self.enabled:
-      return
-    now = time.monotonic()
-    if done < total and now - self.last < 0.1:
-      return
-    self.last = now
-    width = 30
-    filled = width * done // max(total, 1)
-    rate = done / max(now - self.start, 1e-9)
-    self.stream.write(f'\r{self.label} [{"=" * filled}{"." * (width - filled)}] '
-                      f'{done}/{total} {rate:.0f}/s')
-    if done >= total:
-      self.stream.write('\n')
-    self.stream.flush()
 
 
 # ----------------------------------------------------------------------------

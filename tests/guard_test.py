@@ -1,0 +1,122 @@
+"""The divergence guard in a training run on the bad-image folder; the stop-signal handler.
+
+The binary tests (robust_binary_test) cover running out of rollbacks (exit 3) and SIGTERM.
+"""
+
+import math
+import os
+import shutil
+import signal
+import tempfile
+import time
+
+import numpy as np
+import tensorflow as tf
+
+import testing_utils
+from tfgan_anime import config as config_lib
+from tfgan_anime import guard
+from tfgan_anime import signals
+from tfgan_anime import train_lib
+
+
+def _snapshot(folder):
+  """{relative path: (size, mtime)} of everything under folder."""
+  found = {}
+  for root, dirs, names in os.walk(folder):
+    for name in names + dirs:
+      stat = os.stat(os.path.join(root, name))
+      found[os.path.relpath(os.path.join(root, name), folder)] = (stat.st_size, stat.st_mtime_ns)
+  return found
+
+
+def _reader(model_dir, step):
+  return tf.train.load_checkpoint(os.path.join(model_dir, 'checkpoints', f'ckpt-{step}'))
+
+
+def _value(reader, name):
+  return reader.get_tensor(f'{name}/.ATTRIBUTES/VARIABLE_VALUE')
+
+
+class DivergenceGuardTest(tf.test.TestCase):
+
+  @classmethod
+  def setUpClass(cls):
+    super().setUpClass()
+    cls.root = tempfile.mkdtemp()
+    cls.data = os.path.join(cls.root, 'images')
+    testing_utils.build_bad_folder(cls.data)
+    testing_utils.add_training_oddities(cls.data)
+    cls.config = config_lib.TrainConfig(
+        model_dir=os.path.join(cls.root, 'rollback'), data=cls.data, resolution=16, z_dim=8,
+        g_base_width=4, d_base_width=4, batch_size=2, n_critic=2, steps_per_epoch=2,
+        num_samples=4, checkpoint_every_steps=2, train_steps=6, max_rollbacks=2,
+        rollback_lr_factor=0.5, inject_nan_at_step=4, g_lr=2e-4, d_lr=2e-4)
+    cls.before = _snapshot(cls.data)
+    cls.log = []
+    cls.result = train_lib.train(cls.config, log=cls.log.append)
+
+  @classmethod
+  def tearDownClass(cls):
+    shutil.rmtree(cls.root, ignore_errors=True)
+    super().tearDownClass()
+
+  def test_rolls_back_once_and_finishes(self):
+    self.assertEqual(self.result.step, 6)
+    self.assertEqual(self.result.rollbacks, 1)
+    lines = [line for line in self.log if line.startswith('Divergence guard:')]
+    self.assertEqual(lines, [
+        'Divergence guard: d_loss, g_loss, gp, grad_norm, w_dist turned NaN or Inf at step 4; '
+        'rolled back to step 2 (rollback 1 of 2), skipping the data of steps 3-4; learning '
+        'rates now g 0.0001, d 0.0001.'])
+    self.assertTrue(os.path.isdir(self.result.export_dir))
+
+  def test_final_checkpoint_is_finite_and_remembers_the_rollback(self):
+    reader = _reader(self.config.model_dir, 6)
+    for name in reader.get_variable_to_shape_map():
+      value = reader.get_tensor(name)
+      if isinstance(value, np.ndarray) and value.dtype.kind == 'f':
+        self.assertTrue(np.all(np.isfinite(value)), name)
+    self.assertEqual(_value(reader, 'run_state/rollbacks'), 1)
+    self.assertAllClose(_value(reader, 'g_optimizer/_learning_rate'), 1e-4)
+    # 6 steps of 4 images, plus the 2 steps of data skipped at the rollback.
+    self.assertEqual(_value(reader, 'run_state/data_position'), 8 * 4)
+
+  def test_no_bad_checkpoint_was_written(self):
+    # Step 4 was bad: the checkpoint of step 4 is from after the rollback, and finite.
+    reader = _reader(self.config.model_dir, 4)
+    self.assertEqual(_value(reader, 'run_state/rollbacks'), 1)
+
+  def test_trains_on_every_readable_image_and_names_the_rest(self):
+    skipped = [line for line in self.log if 'unreadable' in line]
+    self.assertLen(skipped, 1)
+    self.assertStartsWith(skipped[0], 'Data: skipped 3 unreadable files of 22: empty.jpg '
+                          '(empty file (0 bytes)), notes.jpg (UnidentifiedImageError')
+    self.assertIn('truncated.jpg (OSError: image file is truncated', skipped[0])
+    self.assertIn('data_scan.json', skipped[0])
+    self.assertIn('Data: 19 images in', '\n'.join(self.log))
+    self.assertIn('Data: 9 images in odd formats', '\n'.join(self.log))
+
+  def test_the_data_folder_is_only_read(self):
+    self.assertEqual(_snapshot(self.data), self.before)
+
+  def test_nonfinite_logs(self):
+    self.assertEqual(guard.nonfinite_logs({'a': 1.0, 'b': math.inf, 'c': np.float32('nan'),
+                                           'd': tf.constant(2.0)}), ['b', 'c'])
+
+
+class StopOnSignalTest(tf.test.TestCase):
+
+  def test_handler_records_the_first_signal_and_the_second_stops_at_once(self):
+    previous = signal.getsignal(signal.SIGINT)
+    with signals.StopRequest() as request:
+      os.kill(os.getpid(), signal.SIGINT)
+      self.assertEqual(request.received, 'SIGINT')
+      with self.assertRaises(KeyboardInterrupt):
+        os.kill(os.getpid(), signal.SIGINT)
+        time.sleep(1)  # The handler runs at the next bytecode; never reached.
+    self.assertIs(signal.getsignal(signal.SIGINT), previous)
+
+
+if __name__ == '__main__':
+  tf.test.main()
