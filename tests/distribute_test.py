@@ -72,6 +72,15 @@ class StrategyTest(tf.test.TestCase):
       if previous is not None:
         os.environ['TF_CONFIG'] = previous
 
+  def test_importing_the_binary_runs_no_tensorflow_op(self):
+    # MultiWorkerMirroredStrategy must be created before the process's first op ("Collective
+    # ops must be configured at program startup"); train.py creates it after its imports.
+    code = ('import tensorflow as tf; from tensorflow.python.eager import context; '
+            'import tfgan_anime.train; print(context.context()._context_handle is None)')
+    result = subprocess.run([sys.executable, '-c', code], cwd=REPO, capture_output=True,
+                            text=True, env=dict(os.environ, PYTHONPATH=REPO), check=False)
+    self.assertEqual(result.stdout.strip().splitlines()[-1:], ['True'], result.stderr[-2000:])
+
   def test_tf_config(self):
     value = json.loads(distribute.tf_config(['a:1', 'b:2'], 1))
     self.assertEqual(value, {'cluster': {'worker': ['a:1', 'b:2']},

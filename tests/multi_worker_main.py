@@ -19,16 +19,17 @@ sys.path.insert(0, REPO)
 
 # pylint: disable=g-import-not-at-top,wrong-import-position
 from tfgan_anime import distribute
-from tfgan_anime import train_lib
-from tfgan_anime.data import pipeline
-from tfgan_anime.data import tfrecord
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import distribute_test
 
 
 def main(out_dir, folder):
-  # Before any other TensorFlow op, as MultiWorkerMirroredStrategy requires.
+  # Before any other TensorFlow op, as MultiWorkerMirroredStrategy requires: some modules below
+  # run TensorFlow ops when imported.
   strategy = distribute.make_strategy('multi_worker')
+  from tfgan_anime import train_lib
+  from tfgan_anime.data import pipeline
+  from tfgan_anime.data import tfrecord
+  sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+  import distribute_test
   config = distribute_test.tiny_config(os.path.join(out_dir, 'run'), folder)
   with strategy.scope():
     gan = train_lib.build_gan(config)

@@ -45,7 +45,9 @@ _BLOB_CENTRES = np.array([[-1.5, 1.2], [0.2, 1.6], [1.4, 0.5], [-0.6, -0.1], [1.
 
 
 def _mixture(centres, sigma):
-  centres = tf.constant(centres, tf.float32)
+  # numpy here, a tensor only when sampling: a TensorFlow op at import time would stop
+  # MultiWorkerMirroredStrategy, which must be created before the first op of the process.
+  centres = np.asarray(centres, np.float32)
 
   def sample(n, seed):
     seeds = tf.random.experimental.stateless_split(seed, 2)
