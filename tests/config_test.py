@@ -45,8 +45,6 @@ class ValidateTest(tf.test.TestCase, parameterized.TestCase):
       ('loss', dict(loss='l1'), "loss='l1'"),
       ('epochs', dict(epochs=0), 'epochs=0'),
       ('train_steps', dict(train_steps=-1), 'train_steps=-1'),
-      ('strategy', dict(strategy='tpu'), "strategy='tpu'"),
-      ('mixed_precision', dict(mixed_precision='float16'), "mixed_precision='float16'"),
       ('seed_negative', dict(seed=-1), 'seed=-1'),
       ('seed_too_big', dict(seed=2**32), 'seed=4294967296'),
       ('nan_lr', dict(d_lr=float('nan')), 'd_lr=nan'),

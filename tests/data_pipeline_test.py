@@ -11,7 +11,6 @@ from tfgan_anime.data import image_io
 from tfgan_anime.data import pipeline
 from tfgan_anime.data import synthetic
 from tfgan_anime.data import tags
-from tfgan_anime.data import tfrecord
 
 
 def _save(path, array, mode=None):
@@ -86,71 +85,6 @@ class FolderPipelineTest(tf.test.TestCase):
       pipeline.make_dataset(os.path.join(self.get_temp_dir(), 'missing'), 8, 2)
     with self.assertRaisesRegex(ValueError, 'fewer images than one training step'):
       pipeline.make_dataset(self._folder(), 8, batch_size=4, n_critic=2)
-
-
-class ShardPipelineTest(tf.test.TestCase):
-  """make_dataset on TFRecord shards: the same images as the folder, split by file."""
-
-  def _folder_and_shards(self, num_shards=2):
-    root = os.path.join(self.get_temp_dir(), 'images')
-    rng = np.random.default_rng(0)
-    for i in range(6):
-      _save(os.path.join(root, f'{i}.png'), rng.integers(0, 256, (8, 12, 3), dtype=np.uint8))
-    shards = os.path.join(self.get_temp_dir(), 'shards')
-    tfrecord.write_shards(image_io.list_images(root), shards, num_shards)
-    return root, os.path.join(shards, 'images-*.tfrecord')
-
-  def _one_epoch(self, dataset, num_images):
-    # Elements are [batch, n_critic, ...]; collect num_images images as sorted byte strings.
-    images = []
-    for element in dataset:
-      images.extend(element.numpy().reshape((-1,) + tuple(element.shape[2:])))
-      if len(images) >= num_images:
-        break
-    return sorted(np.round((image + 1) * 127.5).astype(np.uint8).tobytes()
-                  for image in images[:num_images])
-
-  def test_same_images_as_the_folder(self):
-    root, pattern = self._folder_and_shards()
-    for spec in ('tfrecord:' + pattern, pattern):
-      dataset, info = pipeline.make_dataset(spec, resolution=4, batch_size=3, n_critic=2)
-      self.assertEqual((info.num_images, info.num_shards, info.folder), (6, 2, pattern))
-      element = next(iter(dataset))
-      self.assertEqual((element.shape, element.dtype), ((3, 2, 4, 4, 3), tf.float32))
-      folder_dataset, folder_info = pipeline.make_dataset(root, 4, batch_size=3, n_critic=2)
-      self.assertEqual(folder_info.num_shards, 0)
-      # One element is one whole pass (6 images): the same pixels, in another order.
-      self.assertEqual(self._one_epoch(dataset, 6), self._one_epoch(folder_dataset, 6))
-
-  def test_cache_in_memory_and_on_disk(self):
-    _, pattern = self._folder_and_shards()
-    plain, _ = pipeline.make_dataset('tfrecord:' + pattern, 4, batch_size=3, n_critic=2)
-    prefix = os.path.join(self.get_temp_dir(), 'cache', 'shards')
-    os.makedirs(os.path.dirname(prefix))
-    for cache in ('memory', prefix):
-      dataset, _ = pipeline.make_dataset('tfrecord:' + pattern, 4, batch_size=3, n_critic=2,
-                                         cache=cache)
-      # Three passes: the first fills the cache, the next two read it.
-      images = self._one_epoch(dataset, 18)
-      self.assertEqual(images[::3], self._one_epoch(plain, 6))
-    self.assertNotEmpty(tf.io.gfile.glob(prefix + '*'))
-
-  def test_auto_shard_policy(self):
-    folder = pipeline.DataInfo(folder='x', num_images=10)
-    shards = pipeline.DataInfo(folder='x', num_images=10, num_shards=4)
-    self.assertEqual(pipeline.auto_shard_policy(folder, 2), 'DATA')
-    self.assertEqual(pipeline.auto_shard_policy(shards, 1), 'DATA')
-    self.assertEqual(pipeline.auto_shard_policy(shards, 4), 'FILE')
-    # Fewer shards than workers: a worker would get no file, so every worker reads all.
-    self.assertEqual(pipeline.auto_shard_policy(shards, 5), 'DATA')
-
-  def test_errors(self):
-    with self.assertRaisesRegex(ValueError, 'No TFRecord file matches'):
-      pipeline.make_dataset('tfrecord:' + os.path.join(self.get_temp_dir(), 'none-*'), 4, 2)
-    _, pattern = self._folder_and_shards()
-    with self.assertRaisesRegex(ValueError, 'with 6 images'):
-      pipeline.make_dataset(pattern, 4, batch_size=4, n_critic=2)
-    self.assertIsNone(pipeline.tfrecord_pattern('/data/faces'))
 
 
 class GroupForCriticTest(tf.test.TestCase):

@@ -82,19 +82,6 @@ class TFRecordTest(tf.test.TestCase, parameterized.TestCase):
     expected_raw = RESOLUTION if encode == 'uint8' else 0
     self.assertAllEqual(features['image/raw_resolution'], [expected_raw] * 5)
 
-  @parameterized.parameters('jpeg_bytes', 'uint8')
-  def test_uint8_output_rounds_the_float_output(self, encode):
-    out = os.path.join(self.get_temp_dir(), 'shards')
-    tfrecord.write_shards(self._five_images(), out, num_shards=2,
-                          resolution=RESOLUTION if encode == 'uint8' else None, encode=encode)
-    pattern = os.path.join(out, '*.tfrecord')
-    floats = self._read_all(pattern)
-    pixels = self._read_all(pattern, dtype='uint8')
-    self.assertEqual(pixels[0].dtype, np.uint8)
-    self.assertAllClose(np.stack(pixels) / 127.5 - 1.0, floats, atol=0.5 / 127.5 + 1e-6, rtol=0)
-    with self.assertRaisesRegex(ValueError, "dtype='float16'"):
-      tfrecord.read_shards(pattern, RESOLUTION, dtype='float16')
-
   def test_raw_and_encoded_paths_agree(self):
     images = self._five_images()
     out_bytes = os.path.join(self.get_temp_dir(), 'bytes')

@@ -1,7 +1,5 @@
 """The GAN model's schedule: n_critic critic updates on fresh batches, then one generator update."""
 
-import os
-
 from absl.testing import parameterized
 import keras
 import numpy as np
@@ -136,62 +134,6 @@ class ScheduleTest(tf.test.TestCase, parameterized.TestCase):
       gan_lib.GAN(g, d, 8, penalty='r2')
     with self.assertRaisesRegex(ValueError, 'gp_weight=0'):
       gan_lib.GAN(g, d, 8, penalty='gp', gp_weight=0.0)
-
-
-class TracingTest(tf.test.TestCase):
-
-  def test_fit_traces_the_train_step_once(self):
-    # A retrace recompiles the whole step (seconds at 64 px); the shapes of every element and
-    # every epoch are the same, so one trace must serve the whole run.
-    config = _tiny_config(g_norm='none')
-    gan = train_lib.build_gan(config)
-    traces = []
-    step = gan.train_step
-
-    def counting_step(data):
-      traces.append(1)  # Python runs only while tracing.
-      return step(data)
-
-    gan.train_step = counting_step
-    images = np.zeros((16, 16, 16, 3), np.uint8)
-    dataset = pipeline.group_for_critic(
-        tf.data.Dataset.from_tensor_slices(images).repeat(), config.batch_size, config.n_critic)
-    gan.fit(dataset, steps_per_epoch=2, epochs=3, verbose=0)
-    self.assertEqual(int(gan.step.numpy()), 6)
-    self.assertLen(traces, 1)
-
-
-class MixedPrecisionTest(tf.test.TestCase, parameterized.TestCase):
-
-  def tearDown(self):
-    keras.mixed_precision.set_dtype_policy('float32')
-    super().tearDown()
-
-  @parameterized.parameters('mixed_float16', 'mixed_bfloat16')
-  def test_train_step_runs_with_finite_metrics(self, policy):
-    config = _tiny_config(mixed_precision=policy)
-    gan = train_lib.build_gan(config)
-    self.assertEqual(gan.generator.layers[1].compute_dtype, policy.split('_')[1])
-    self.assertEqual(gan.generator.layers[1].variable_dtype, 'float32')
-    before = [w.copy() for w in gan.critic.get_weights()]
-    logs = {}
-    for _ in range(2):
-      logs = gan.train_step(tf.random.uniform([2, 2, 16, 16, 3], -1, 1))
-    for name, value in logs.items():
-      self.assertEqual(value.dtype, tf.float32, name)
-      self.assertTrue(np.isfinite(value.numpy()), name)
-    self.assertTrue(_changed(before, gan.critic.get_weights()))
-    scaled = policy == 'mixed_float16'
-    for optimizer in (gan.d_optimizer, gan.g_optimizer):
-      self.assertEqual(isinstance(optimizer, keras.optimizers.LossScaleOptimizer), scaled)
-
-  def test_checkpoint_holds_the_loss_scale(self):
-    gan = train_lib.build_gan(_tiny_config(mixed_precision='mixed_float16'))
-    gan.d_optimizer.dynamic_scale.assign(1024.0)
-    path = train_lib.make_checkpoint(gan).save(os.path.join(self.get_temp_dir(), 'ckpt'))
-    again = train_lib.build_gan(_tiny_config(mixed_precision='mixed_float16'))
-    train_lib.make_checkpoint(again).restore(path).assert_existing_objects_matched()
-    self.assertEqual(float(again.d_optimizer.dynamic_scale.numpy()), 1024.0)
 
 
 class ClippingTest(tf.test.TestCase):

@@ -1,12 +1,10 @@
 """Golden values for every loss, and the gradient penalty on a linear critic."""
 
 from absl.testing import parameterized
-import keras
 import numpy as np
 import tensorflow as tf
 
 from tfgan_anime import losses
-from tfgan_anime.models import dcgan
 
 REAL = np.array([1.0, -2.0, 0.5], np.float32)
 FAKE = np.array([-1.0, 3.0, 0.0], np.float32)
@@ -134,38 +132,6 @@ class GradientPenaltyTest(tf.test.TestCase, parameterized.TestCase):
       penalty, _ = losses.gradient_penalty(
           lambda v: tf.reduce_sum(v * w, axis=[1, 2, 3]), x, 0 * x, tf.ones(3) * 0.3)
     self.assertAllClose(tape.gradient(penalty, w), 2 * (2.0 - 1.0) * w0 / 2.0, atol=1e-5)
-
-
-class MixedPrecisionPenaltyTest(tf.test.TestCase, parameterized.TestCase):
-  """The penalty of a critic computing in 16 bits, against the same weights in float32."""
-
-  def tearDown(self):
-    keras.mixed_precision.set_dtype_policy('float32')
-    super().tearDown()
-
-  # Measured: the penalty differs by 4e-4 (float16) and 3e-4 (bfloat16) relative, the norms
-  # by at most 4e-3 and 5e-3. The tolerances leave room for other seeds and CPUs.
-  @parameterized.parameters(('mixed_float16', 1e-2, 2e-2), ('mixed_bfloat16', 2e-2, 5e-2))
-  def test_penalty_is_float32_finite_and_close(self, policy, penalty_rtol, norm_rtol):
-    rng = np.random.default_rng(0)
-    real = rng.uniform(-1, 1, (8, 16, 16, 3)).astype(np.float32)
-    fake = rng.uniform(-1, 1, (8, 16, 16, 3)).astype(np.float32)
-    eps = rng.uniform(0, 1, 8).astype(np.float32)
-    keras.utils.set_random_seed(0)
-    critic32 = dcgan.build_critic(16, base_width=8)
-    keras.mixed_precision.set_dtype_policy(policy)
-    critic16 = dcgan.build_critic(16, base_width=8)
-    keras.mixed_precision.set_dtype_policy('float32')
-    critic16.set_weights(critic32.get_weights())
-    self.assertEqual(critic16.layers[1].compute_dtype, policy.split('_')[1])
-
-    penalty32, norms32 = losses.gradient_penalty(critic32, real, fake, eps)
-    penalty16, norms16 = losses.gradient_penalty(critic16, real, fake, eps)
-    self.assertEqual((penalty16.dtype, norms16.dtype), (tf.float32, tf.float32))
-    self.assertTrue(np.isfinite(penalty16.numpy()))
-    self.assertTrue(np.all(np.isfinite(norms16.numpy())))
-    self.assertAllClose(penalty16, penalty32, rtol=penalty_rtol, atol=0)
-    self.assertAllClose(norms16, norms32, rtol=norm_rtol, atol=0)
 
 
 if __name__ == '__main__':

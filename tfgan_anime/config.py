@@ -6,12 +6,10 @@ each flagfile in configs/ names the source of every value it changes.
 """
 
 import dataclasses
-import glob
 import json
 import math
 import os
 
-from tfgan_anime import distribute
 from tfgan_anime import gan as gan_lib
 from tfgan_anime import losses
 from tfgan_anime.data import toy2d
@@ -20,8 +18,7 @@ from tfgan_anime.errors import UserError
 from tfgan_anime.models import dcgan
 
 OPTIMIZERS = ('adam', 'rmsprop')
-STRATEGIES = distribute.STRATEGIES
-MIXED_PRECISION = ('float32', 'mixed_float16', 'mixed_bfloat16')
+STRATEGIES = ('default', 'mirrored')
 ARCHITECTURES = ('dcgan', 'mlp')
 EVAL_METRICS = ('swd', 'kid')
 LR_DECAYS = ('none', 'linear')
@@ -36,16 +33,14 @@ class TrainConfig:
   """The resolved options of one training run (see each field's help)."""
   model_dir: str = _field('', 'Run directory: config, checkpoints, samples, TensorBoard, export. '
                           'Reusing it resumes the run.')
-  data: str = _field('synthetic_faces', 'A folder of images (searched recursively); '
-                     'synthetic_faces: built-in procedural faces drawn once into --cache_dir; '
-                     'TFRecord shards from prepare_data: tfrecord:GLOB, or a glob ending in '
-                     '.tfrecord; or toy2d:NAME: 2-D points (ring8, grid25, ...; needs '
-                     '--architecture=mlp).')
+  data: str = _field('synthetic_faces', 'A folder of images (searched recursively), '
+                     'synthetic_faces: built-in procedural faces drawn once into --cache_dir, or '
+                     'toy2d:NAME: 2-D points (ring8, grid25, ...; needs --architecture=mlp).')
   synthetic_num_images: int = _field(10000, 'How many synthetic faces to draw.')
   cache_dir: str = _field('', 'Where synthetic data is drawn; default $TFGAN_ANIME_CACHE or '
                           '~/.cache/tfgan_anime.')
-  cache: str = _field('', 'Keep decoded images (of a folder or of shards) after the first '
-                      'epoch: "" (no), memory, or a file path prefix for an on-disk cache.')
+  cache: str = _field('', 'Keep decoded images after the first epoch: "" (no), memory, or a '
+                      'file path prefix for an on-disk cache.')
   resolution: int = _field(64, 'Image side in pixels: 4-7 times a power of two (32, 64, 96, '
                            '128, ...). The seed report uses 64.')
   z_dim: int = _field(100, 'Latent size; z ~ N(0, I). 100 in the report.')
@@ -79,14 +74,8 @@ class TrainConfig:
   d_beta1: float = _field(0.0, 'Adam beta1 of the critic.')
   d_beta2: float = _field(0.9, 'Adam beta2 of the critic.')
   seed: int = _field(0, 'Seed of initial weights, data order, z and epsilon.')
-  strategy: str = _field('default', 'tf.distribute strategy: default (one device), mirrored '
-                         '(all local GPUs) or multi_worker (the processes named in TF_CONFIG; '
-                         'see README).', STRATEGIES)
-  mixed_precision: str = _field('float32', 'Keras dtype policy of both networks: float32, or '
-                                'mixed_float16 (with loss scaling) / mixed_bfloat16 for GPUs '
-                                'and TPUs. Losses and the penalty stay float32.', MIXED_PRECISION)
-  jit_compile: bool = _field(False, 'Compile the train step with XLA. Off: on a 2-core CPU it '
-                             'was several times slower (docs/BENCHMARKS.md); try it on GPUs.')
+  strategy: str = _field('default', 'tf.distribute strategy: default (one device) or mirrored '
+                         '(all local GPUs).', STRATEGIES)
   num_samples: int = _field(64, 'Images in each sample grid (from one fixed z).')
   checkpoint_every_steps: int = _field(500, 'Save a checkpoint every this many steps (and at '
                                        'each epoch end and the end).')
@@ -232,13 +221,8 @@ class TrainConfig:
     if os.path.exists(self.model_dir) and not os.path.isdir(self.model_dir):
       _fail('model_dir', self.model_dir, 'a directory (new or of an earlier run), not a file')
     _check_parent_is_directory('model_dir', self.model_dir)
-    shards = pipeline.tfrecord_pattern(self.data)
-    if shards is not None:
-      if not glob.glob(shards):
-        _fail('data', self.data, 'tfrecord:GLOB (or a glob ending in .tfrecord) that matches '
-              'TFRecord files (this one matches none)')
-    elif (self.data != pipeline.SYNTHETIC_FACES and not toy2d.is_toy(self.data)
-          and not os.path.isdir(self.data)):
+    if (self.data != pipeline.SYNTHETIC_FACES and not toy2d.is_toy(self.data)
+        and not os.path.isdir(self.data)):
       what = 'a file' if os.path.exists(self.data) else 'missing'
       _fail('data', self.data, f'{pipeline.SYNTHETIC_FACES} or an existing folder of images '
             f'(this path is {what})')

@@ -18,7 +18,6 @@ across replicas) and the result equals one device running the global batch.
 import keras
 import tensorflow as tf
 
-from tfgan_anime import distribute
 from tfgan_anime import losses
 
 PENALTIES = ('none', 'gp', 'clip')
@@ -75,10 +74,7 @@ class GAN(keras.Model):
     """Sets both optimisers and loss functions (see `losses.get_losses`).
 
     Call inside the strategy scope: the optimisers' slots are built here, on the networks'
-    variables, so that they are mirrored like the variables they update. Under mixed_float16,
-    pass `keras.optimizers.LossScaleOptimizer`s: every loss goes through `scale_loss`, which
-    plain optimisers leave unchanged. `jit_compile` (XLA) and other keyword arguments go to
-    `keras.Model.compile`.
+    variables, so that they are mirrored like the variables they update.
     """
     super().compile(optimizer=None, **kwargs)
     self.d_optimizer = d_optimizer
@@ -134,7 +130,7 @@ class GAN(keras.Model):
               lambda x: self.critic(x, training=True), real, fake, epsilon,
               target=self.gp_target, one_sided=self.gp_one_sided)
           d_loss += self.gp_weight * gp
-        d_total = self.d_optimizer.scale_loss(tf.cast(d_loss, tf.float32) * scale)
+        d_total = tf.cast(d_loss, tf.float32) * scale
       grads = tape.gradient(d_total, self.critic.trainable_variables)
       self.d_optimizer.apply_gradients(zip(grads, self.critic.trainable_variables))
 
@@ -142,7 +138,7 @@ class GAN(keras.Model):
     with tf.GradientTape() as tape:
       fake_logits_g = self.critic(self.generator(z, training=True), training=True)
       g_loss = self.g_loss_fn(fake_logits_g)
-      g_total = self.g_optimizer.scale_loss(tf.cast(g_loss, tf.float32) * scale)
+      g_total = tf.cast(g_loss, tf.float32) * scale
     grads = tape.gradient(g_total, self.generator.trainable_variables)
     self.g_optimizer.apply_gradients(zip(grads, self.generator.trainable_variables))
     self.step.assign_add(1)
@@ -155,11 +151,5 @@ class GAN(keras.Model):
     if self.penalty == 'gp':
       self._trackers['gp'].update_state(gp)
       self._trackers['grad_norm'].update_state(tf.reduce_mean(grad_norms))
-    logs = {name: tracker.result() for name, tracker in self._trackers.items()
+    return {name: tracker.result() for name, tracker in self._trackers.items()
             if self.penalty == 'gp' or name not in ('gp', 'grad_norm')}
-    if distribute.in_multi_worker_mode(tf.distribute.get_strategy()):
-      # Keras reduces step outputs across workers with strategy.reduce(MEAN, axis=0), which
-      # fails on scalars ("Invalid reduction dimension 0 for input with 0 dimensions",
-      # tensorflow/tensorflow#72388); shape [1] reduces to the same scalar.
-      logs = {name: tf.reshape(value, [1]) for name, value in logs.items()}
-    return logs

@@ -27,12 +27,10 @@ import tensorflow as tf
 
 from tfgan_anime import callbacks as callbacks_lib
 from tfgan_anime import checkpoints as checkpoints_lib
-from tfgan_anime import distribute
 from tfgan_anime import evaluation
 from tfgan_anime.data import folder as folder_lib
 from tfgan_anime.data import pipeline
 from tfgan_anime.data import scan
-from tfgan_anime.data import tfrecord
 from tfgan_anime.data import toy2d
 from tfgan_anime import export as export_lib
 from tfgan_anime import gan as gan_lib
@@ -64,29 +62,26 @@ class TrainResult:
 
 
 def make_strategy(name):
-  return distribute.make_strategy(name)
+  if name == 'mirrored':
+    return tf.distribute.MirroredStrategy()
+  return tf.distribute.get_strategy()
 
 
-def make_optimizer(name, learning_rate, beta1, beta2, decay_steps=None, loss_scale=False):
+def make_optimizer(name, learning_rate, beta1, beta2, decay_steps=None):
   """Adam(lr, beta1, beta2), or RMSprop(lr) as the WGAN paper prescribes for weight clipping.
 
   With `decay_steps` the rate falls linearly from `learning_rate` to 0 over that many updates of
   this optimiser (its own iteration count, saved in checkpoints, so a resumed run continues the
-  schedule). With `loss_scale` (for mixed_float16) it is wrapped in a LossScaleOptimizer, whose
-  dynamic scale is saved in checkpoints with the optimiser it wraps.
+  schedule).
   """
   if decay_steps:
     learning_rate = keras.optimizers.schedules.PolynomialDecay(
         learning_rate, decay_steps, end_learning_rate=0.0, power=1.0)
   if name == 'adam':
-    optimizer = keras.optimizers.Adam(learning_rate, beta_1=beta1, beta_2=beta2)
-  elif name == 'rmsprop':
-    optimizer = keras.optimizers.RMSprop(learning_rate)
-  else:
-    raise ValueError(f'Unknown optimizer. Received: optimizer={name!r}; accepted: adam, rmsprop')
-  if loss_scale:
-    optimizer = keras.optimizers.LossScaleOptimizer(optimizer)
-  return optimizer
+    return keras.optimizers.Adam(learning_rate, beta_1=beta1, beta_2=beta2)
+  if name == 'rmsprop':
+    return keras.optimizers.RMSprop(learning_rate)
+  raise ValueError(f'Unknown optimizer. Received: optimizer={name!r}; accepted: adam, rmsprop')
 
 
 def build_networks(config):
@@ -107,8 +102,6 @@ def build_gan(config, total_steps=None):
 
   total_steps: generator steps of the whole run; needed by --lr_decay=linear.
   """
-  # Global state, so set every time: a float32 build after a mixed one must be float32 again.
-  keras.mixed_precision.set_dtype_policy(config.mixed_precision)
   keras.utils.set_random_seed(config.seed)
   generator, critic = build_networks(config)
   gan = gan_lib.GAN(generator, critic, config.z_dim, n_critic=config.n_critic,
@@ -123,14 +116,12 @@ def build_gan(config, total_steps=None):
                        f'{total_steps!r}; accepted: an integer >= 1')
     # The critic's optimiser counts its own updates: n_critic per generator step.
     g_decay, d_decay = total_steps, total_steps * config.n_critic
-  # float16 gradients underflow without loss scaling; bfloat16 has float32's exponent range.
-  loss_scale = config.mixed_precision == 'mixed_float16'
   gan.compile(
       d_optimizer=make_optimizer(config.d_optimizer, config.d_lr, config.d_beta1, config.d_beta2,
-                                 d_decay, loss_scale),
+                                 d_decay),
       g_optimizer=make_optimizer(config.g_optimizer, config.g_lr, config.g_beta1, config.g_beta2,
-                                 g_decay, loss_scale),
-      d_loss_fn=d_loss_fn, g_loss_fn=g_loss_fn, jit_compile=config.jit_compile)
+                                 g_decay),
+      d_loss_fn=d_loss_fn, g_loss_fn=g_loss_fn)
   return gan
 
 
@@ -170,19 +161,11 @@ def train(config, strategy=None, stop_request=None, log=None):
   log = log or _say
   config.validate()
   config.check_paths()
-  # Before any TensorFlow op: MultiWorkerMirroredStrategy must exist first.
-  strategy = strategy or make_strategy(config.strategy)
-  chief = distribute.is_chief(strategy)
-  if not chief:
-    # Every worker keeps the run's state (checkpoints, guard rollbacks) in lockstep; the others
-    # keep theirs beside the chief's, which is the run's record and the one to look at.
-    task = strategy.cluster_resolver.task_id
-    config = dataclasses.replace(config, model_dir=os.path.join(config.model_dir,
-                                                                f'worker_{task}'))
   if config.deterministic:
     # Process-wide and permanent: TensorFlow has no way to turn it off again.
     tf.config.experimental.enable_op_determinism()
   prepare_model_dir(config.model_dir)
+  strategy = strategy or make_strategy(config.strategy)
   if config.batch_size % strategy.num_replicas_in_sync:
     raise UserError(f'Invalid --batch_size. Received: batch_size={config.batch_size}; accepted: '
                     f'a multiple of the {strategy.num_replicas_in_sync} replicas')
@@ -281,10 +264,8 @@ def train(config, strategy=None, stop_request=None, log=None):
     checkpoints.begin_segment(step, position)
     initial_epoch = step // steps_per_epoch
     epochs = initial_epoch + math.ceil((total_steps - step) / steps_per_epoch)
-    # Set explicitly, not AUTO: shards are split by file across workers, folders by element.
-    policy = pipeline.auto_shard_policy(info, distribute.num_workers(strategy))
     fit = gan.fit(
-        dataset.with_options(tfrecord.dataset_options(policy)),
+        dataset.with_options(_options()) if strategy.num_replicas_in_sync > 1 else dataset,
         epochs=epochs, initial_epoch=initial_epoch, steps_per_epoch=steps_per_epoch,
         callbacks=callbacks, shuffle=False, verbose='auto')
     for name, values in fit.history.items():
@@ -306,7 +287,7 @@ def train(config, strategy=None, stop_request=None, log=None):
     cache_lock.close()
 
   export_dir = os.path.join(config.model_dir, 'export')
-  exported = config.export and not stopped_by and chief
+  exported = config.export and not stopped_by
   if exported:
     export_lib.export_generator(gan.generator, export_dir)
   best = evaluator.best if evaluator is not None else None
@@ -399,3 +380,9 @@ def export_best(config, export_dir):
 def _say(message):
   print(message, flush=True)
 
+
+def _options():
+  options = tf.data.Options()
+  # Every replica reads the same stream and the strategy splits each global batch.
+  options.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.DATA
+  return options

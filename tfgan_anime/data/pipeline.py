@@ -1,9 +1,8 @@
 """The training input pipeline: a data spec -> batched tensors in [-1, 1].
 
 `make_dataset` is the one entry point for training. A data spec is a folder of images,
-`synthetic_faces` (built in, drawn once into a cache folder), `toy2d:NAME` (2-D points, see
-`toy2d.py`), or TFRecord shards written by `tools/prepare_data.py --out_format=tfrecord`:
-`tfrecord:GLOB`, or any glob or path ending in `.tfrecord` (e.g. `data/faces-*.tfrecord`).
+`synthetic_faces` (built in, drawn once into a cache folder), or `toy2d:NAME` (2-D points, see
+`toy2d.py`).
 """
 
 import dataclasses
@@ -14,14 +13,10 @@ import tensorflow as tf
 from tfgan_anime.data import folder as folder_lib
 from tfgan_anime.data import scan
 from tfgan_anime.data import synthetic
-from tfgan_anime.data import tfrecord
 from tfgan_anime.data import toy2d
 from tfgan_anime.errors import UserError
 
 SYNTHETIC_FACES = 'synthetic_faces'
-TFRECORD_PREFIX = 'tfrecord:'
-# Records of shards come in file order; a shuffle buffer this big (or the whole set) mixes them.
-SHARD_SHUFFLE_BUFFER = 10000
 
 
 @dataclasses.dataclass
@@ -42,28 +37,6 @@ class DataInfo:
   num_pil: int = 0
   num_checked: int = 0
   changes: dict = dataclasses.field(default_factory=dict)
-  # TFRecord files read (0 for a folder): they decide how workers split the input.
-  num_shards: int = 0
-
-
-def tfrecord_pattern(data):
-  """The shard glob of a data spec, or None when the spec is not TFRecord shards."""
-  if data.startswith(TFRECORD_PREFIX):
-    return data[len(TFRECORD_PREFIX):]
-  if data.endswith('.tfrecord'):
-    return data
-  return None
-
-
-def auto_shard_policy(info, num_workers):
-  """How workers split the input: 'FILE' (each reads its own shards) or 'DATA'.
-
-  FILE needs at least one shard per worker; an image folder is one list of names in memory, so
-  every worker reads it and keeps its share of each global batch (DATA).
-  """
-  if info.num_shards >= num_workers > 1:
-    return 'FILE'
-  return 'DATA'
 
 
 def resolve_folder(data, cache_dir=None, synthetic_num_images=10000, seed=0):
@@ -108,9 +81,8 @@ def make_dataset(data, resolution, batch_size, n_critic=1, seed=0, cache=None, c
   the DataInfo, odd ones are routed through PIL.
 
   Args:
-    data: a folder of images, 'synthetic_faces', 'toy2d:NAME' (then `resolution` and the
-      cache options are unused), or TFRecord shards ('tfrecord:GLOB' or a glob ending in
-      '.tfrecord'; they are not scanned: prepare_data checked them when it wrote them).
+    data: a folder of images, 'synthetic_faces', or 'toy2d:NAME' (then `resolution` and the
+      cache options are unused).
     resolution: image side in pixels; images are centre-cropped and resized to it.
     batch_size: the global batch of one critic update.
     n_critic: critic updates per generator step; each element holds that many real batches.
@@ -134,15 +106,6 @@ def make_dataset(data, resolution, batch_size, n_critic=1, seed=0, cache=None, c
     dataset = group_for_critic(points, batch_size, n_critic).prefetch(tf.data.AUTOTUNE)
     # The stream is endless: num_images is the nominal epoch that sets steps per epoch.
     return dataset, DataInfo(folder=data, num_images=toy2d.EPOCH_POINTS)
-  pattern = tfrecord_pattern(data)
-  if pattern is not None:
-    images, info = _shard_images(data, pattern, resolution, seed, cache, start_position)
-    if info.num_images < batch_size * n_critic:
-      raise UserError(
-          f'The shards hold fewer images than one training step needs (batch_size * n_critic = '
-          f'{batch_size * n_critic}). Received: data={data!r} with {info.num_images} images; '
-          f'accepted: at least {batch_size * n_critic}, or a smaller --batch_size or --n_critic')
-    return group_for_critic(images, batch_size, n_critic).prefetch(tf.data.AUTOTUNE), info
   folder = resolve_folder(data, cache_dir, synthetic_num_images, seed)
   scanned = scan.scan_folder(folder, cache_path=scan_cache, progress=progress)
   if len(scanned.files) < batch_size * n_critic:
@@ -157,29 +120,3 @@ def make_dataset(data, resolution, batch_size, n_critic=1, seed=0, cache=None, c
   return dataset, DataInfo(folder=scanned.folder, num_images=len(scanned.files),
                            skipped=scanned.skipped, num_pil=scanned.routes.count('pil'),
                            num_checked=scanned.num_checked, changes=scanned.changes)
-
-
-def count_records(files):
-  """Records in TFRecord files (reads them once, without parsing)."""
-  return int(tf.data.TFRecordDataset(files).reduce(tf.constant(0, tf.int64), lambda n, _: n + 1))
-
-
-def _shard_images(data, pattern, resolution, seed, cache, start_position=0):
-  """Endless uint8 images from the shards matching `pattern`, and their DataInfo.
-
-  A resumed run skips `start_position` images of the seeded stream: exact, but it reads them
-  (cheap for pre-resized uint8 records, a decode each for JPEG records).
-  """
-  files = sorted(tf.io.gfile.glob(pattern))
-  if not files:
-    raise UserError(f'No TFRecord file matches. Received: data={data!r}; accepted: a glob '
-                    'that matches the shards prepare_data wrote')
-  # Interleaved shards, decoded to uint8 like the folder pipeline, so caches hold 4x less.
-  images = tfrecord.read_shards(files, resolution, shuffle_files=True, seed=seed, dtype='uint8')
-  if cache:
-    images = images.cache('' if cache == 'memory' else cache)
-  num_images = count_records(files)
-  images = images.shuffle(min(num_images, SHARD_SHUFFLE_BUFFER), seed=seed,
-                          reshuffle_each_iteration=True)
-  info = DataInfo(folder=pattern, num_images=num_images, num_shards=len(files))
-  return images.repeat().skip(start_position), info

@@ -222,25 +222,11 @@ def decode_features(features, resolution):
   return tf.clip_by_value(pixels / 127.5 - 1.0, -1.0, 1.0)
 
 
-def decode_features_uint8(features, resolution):
-  """One parsed record -> uint8 [resolution, resolution, 3], as the folder pipeline gives."""
-  def from_raw():
-    raw = tf.io.decode_raw(features['image/raw'], tf.uint8)
-    return tf.reshape(raw, [resolution, resolution, 3])
-
-  def from_encoded():
-    return decode.decode_and_resize(features['image/encoded'], resolution)
-
-  use_raw = tf.equal(features['image/raw_resolution'], resolution)
-  return tf.cond(use_raw, from_raw, from_encoded)
-
-
-def read_shards(file_pattern, resolution, *, shuffle_files=True, seed=None, dtype='float32'):
+def read_shards(file_pattern, resolution, *, shuffle_files=True, seed=None):
   """A dataset of the images in TFRecord shards written by write_shards.
 
   list_files -> interleave(TFRecordDataset) -> batch -> parse_example ->
-  decode (crop, resize) -> unbatch; a batch whose records all hold image/raw
-  at this resolution is decoded by one op. Shuffling records (and batching, repeating,
+  unbatch -> decode, crop, resize. Shuffling records (and batching, repeating,
   prefetching) is the caller's business; apply dataset_options(...) for
   distributed input.
 
@@ -250,17 +236,12 @@ def read_shards(file_pattern, resolution, *, shuffle_files=True, seed=None, dtyp
     shuffle_files: visit the shards in a random order (reshuffled each epoch).
     seed: makes the file order and the interleaving reproducible. Without a
       seed and with shuffle_files, element order is not deterministic (faster).
-    dtype: 'float32' for values in [-1, 1], or 'uint8' for [0, 255] pixels
-      (rounded as the folder pipeline rounds them), which a cache holds in 4x
-      less memory.
   Returns:
-    tf.data.Dataset of [resolution, resolution, 3] images of `dtype`.
+    tf.data.Dataset of float32 [resolution, resolution, 3] in [-1, 1].
   Raises:
     ValueError: no file matches, or a bad resolution.
   """
   _check_resolution(resolution)
-  if dtype not in ('float32', 'uint8'):
-    raise ValueError(f"dtype must be 'float32' or 'uint8'. Received: dtype={dtype!r}")
   patterns = [file_pattern] if isinstance(file_pattern, (str, os.PathLike)) else list(file_pattern)
   patterns = [os.fspath(p) for p in patterns]
   if not patterns or not any(tf.io.gfile.glob(p) for p in patterns):
@@ -270,27 +251,12 @@ def read_shards(file_pattern, resolution, *, shuffle_files=True, seed=None, dtyp
   records = files.interleave(tf.data.TFRecordDataset,
                              num_parallel_calls=tf.data.AUTOTUNE,
                              deterministic=deterministic)
-  decode_fn = decode_features if dtype == 'float32' else decode_features_uint8
-
-  def parse_and_decode(serialized):
-    features = parse_batch(serialized)
-
-    def all_raw():
-      # One op for the whole batch: 2-3x the images/s of one record at a time.
-      raw = tf.io.decode_raw(features['image/raw'], tf.uint8)
-      images = tf.reshape(raw, [-1, resolution, resolution, 3])
-      return images if dtype == 'uint8' else tf.cast(images, tf.float32) / 127.5 - 1.0
-
-    def one_by_one():
-      return tf.map_fn(lambda one: decode_fn(one, resolution), features,
-                       fn_output_signature=tf.TensorSpec([resolution, resolution, 3], dtype))
-
-    use_raw = tf.reduce_all(tf.equal(features['image/raw_resolution'], resolution))
-    return tf.cond(use_raw, all_raw, one_by_one)
-
-  return records.batch(PARSE_BATCH_SIZE).map(
-      parse_and_decode, num_parallel_calls=tf.data.AUTOTUNE,
+  parsed = records.batch(PARSE_BATCH_SIZE).map(
+      parse_batch, num_parallel_calls=tf.data.AUTOTUNE,
       deterministic=deterministic).unbatch()
+  return parsed.map(lambda features: decode_features(features, resolution),
+                    num_parallel_calls=tf.data.AUTOTUNE,
+                    deterministic=deterministic)
 
 
 def dataset_options(auto_shard='FILE'):

@@ -24,7 +24,6 @@ import math
 import keras
 
 from tfgan_anime.models.constraints import WeightClip
-from tfgan_anime.models.layers import LeakyReLU
 
 GENERATOR_NORMS = ('batch', 'none')
 CRITIC_NORMS = ('batch', 'layer', 'spectral', 'none')
@@ -140,8 +139,7 @@ def build_critic(resolution=64, base_width=64, kernel_size=5, norm='none', clip_
     elif norm == 'layer':
       x = keras.layers.LayerNormalization(axis=[1, 2, 3], beta_constraint=clip,
                                           gamma_constraint=clip, name=f'down{i}_ln')(x)
-    # Keras' LeakyReLU computes the same; this one makes the gradient penalty cheaper.
-    x = LeakyReLU(negative_slope=0.2, name=f'down{i}_lrelu')(x)
+    x = keras.layers.LeakyReLU(negative_slope=0.2)(x)
     width *= 2
   x = conv(1, start, 1, 'valid', True, 'logit')(x)
   logits = keras.layers.Flatten(dtype='float32', name='flatten')(x)
