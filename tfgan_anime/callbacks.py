@@ -52,20 +52,24 @@ class SampleGrid(keras.callbacks.Callback):
     self.written = []
     self._last_step = None
 
+  def render(self):
+    """The uint8 [H, W, 3] picture of the generator now."""
+    images = images_lib.to_uint8(self.model.generator(self.z, training=False)).numpy()
+    return images_lib.make_grid(images)
+
   def write(self, name):
     step = _step(self.model)
     if step == self._last_step:
       return
     self._last_step = step
-    images = images_lib.to_uint8(self.model.generator(self.z, training=False)).numpy()
-    grid = images_lib.make_grid(images)
+    image = self.render()
     path = os.path.join(self.directory, name)
-    images_lib.save_png(grid, path)
-    images_lib.save_png(grid, os.path.join(self.directory, 'latest.png'))
+    images_lib.save_png(image, path)
+    images_lib.save_png(image, os.path.join(self.directory, 'latest.png'))
     self.written.append(path)
     if self.writer is not None:
       with self.writer.as_default():
-        tf.summary.image('samples', grid[None], step=step)
+        tf.summary.image('samples', image[None], step=step)
 
   def on_train_batch_end(self, batch, logs=None):
     step = _step(self.model)
@@ -95,7 +99,7 @@ class ScalarLogger(keras.callbacks.Callback):
 # --- Toy data and evaluation during training (issue 3) -------------------------------------------
 
 
-class ToyPlots(keras.callbacks.Callback):
+class ToyPlots(SampleGrid):
   """Toy runs' counterpart of SampleGrid: samples over the data and the critic's value surface.
 
   Writes `<directory>/epoch_EEEE.png` (a partial last epoch: `step_SSSSSSS.png`) and
@@ -109,42 +113,17 @@ class ToyPlots(keras.callbacks.Callback):
   """
 
   def __init__(self, z, real, box, directory, steps_per_epoch, writer=None, cells=96):
-    super().__init__()
-    self.z = tf.constant(z, tf.float32)
+    super().__init__(z, directory, steps_per_epoch, writer)
     self.real = np.asarray(real)
     self.box = box
-    self.directory = directory
-    self.steps_per_epoch = steps_per_epoch
-    self.writer = writer
     self.grid = tf.constant(toy_plots.grid_points(box, cells))
     self.cells = cells
-    self.written = []
-    self._last_step = None
 
-  def write(self, name):
-    step = _step(self.model)
-    if step == self._last_step:
-      return
-    self._last_step = step
+  def render(self):
     fake = self.model.generator(self.z, training=False).numpy()
     values = self.model.critic(self.grid, training=False).numpy().reshape(self.cells, self.cells)
-    image = toy_plots.side_by_side(toy_plots.samples_panel(self.real, fake, self.box),
-                                   toy_plots.critic_panel(values, fake, self.box))
-    path = os.path.join(self.directory, name)
-    images_lib.save_png(image, path)
-    images_lib.save_png(image, os.path.join(self.directory, 'latest.png'))
-    self.written.append(path)
-    if self.writer is not None:
-      with self.writer.as_default():
-        tf.summary.image('samples', image[None], step=step)
-
-  def on_train_batch_end(self, batch, logs=None):
-    step = _step(self.model)
-    if step % self.steps_per_epoch == 0:
-      self.write(f'epoch_{step // self.steps_per_epoch:04d}.png')
-
-  def on_train_end(self, logs=None):
-    self.write(f'step_{_step(self.model):07d}.png')
+    return toy_plots.side_by_side(toy_plots.samples_panel(self.real, fake, self.box),
+                                  toy_plots.critic_panel(values, fake, self.box))
 
 
 class ToyMetricsLogger(keras.callbacks.Callback):

@@ -1,7 +1,6 @@
 """Layers the DCGAN networks need beyond Keras' own."""
 
 import keras
-import tensorflow as tf
 
 
 @keras.saving.register_keras_serializable(package='tfgan_anime')
@@ -23,6 +22,10 @@ class LeakyReLU(keras.layers.Layer):
 
   def call(self, x):
     slope = self.negative_slope
+    if keras.backend.backend() != 'tensorflow':
+      # Other backends (tools/gpu_proxy_jax.py runs these networks on JAX) take Keras' op.
+      return keras.ops.leaky_relu(x, negative_slope=slope)
+    import tensorflow as tf  # pylint: disable=g-import-not-at-top
 
     @tf.custom_gradient
     def leaky_relu(x):
