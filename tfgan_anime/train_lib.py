@@ -192,7 +192,13 @@ def train(config, strategy=None, stop_request=None, log=None):
   if config.cache not in ('', 'memory'):
     cache_lock = folder_lib.claim_file_cache(config.cache)
 
-  def make_dataset(start_position):
+  workers = distribute.num_workers(strategy)
+
+  def make_dataset(start_position, policy='DATA'):
+    if policy == 'FILE':
+      # Each worker reads its own shards and consumes 1/workers of the images of a step, so it
+      # skips its share of the position (exact when the step count is a multiple of workers).
+      start_position //= workers
     return pipeline.make_dataset(
         config.data, config.resolution, config.batch_size, config.n_critic, seed=config.seed,
         cache=config.cache or None, cache_dir=config.cache_dir or None,
@@ -203,6 +209,8 @@ def train(config, strategy=None, stop_request=None, log=None):
   # The data's size sets the run's length, which a learning-rate schedule needs at build time;
   # the stream is rebuilt below at the checkpoint's position (the file check is cached).
   dataset, info = make_dataset(0)
+  # Set explicitly, not AUTO: shards are split by file across workers, folders by element.
+  policy = pipeline.auto_shard_policy(info, workers)
   steps_per_epoch = (config.steps_per_epoch or
                      max(1, info.num_images // (config.batch_size * config.n_critic)))
   total_steps = config.train_steps or config.epochs * steps_per_epoch
@@ -224,7 +232,7 @@ def train(config, strategy=None, stop_request=None, log=None):
   start = int(gan.step.numpy())
   position = int(checkpoints.state.data_position.numpy())
   if position:
-    dataset, info = make_dataset(position)
+    dataset, info = make_dataset(position, policy)
   # Written once the flags, the checkpoint and the data have all been accepted, so that a
   # command that fails leaves an earlier run's record as it was.
   config.write(config.model_dir)
@@ -277,12 +285,10 @@ def train(config, strategy=None, stop_request=None, log=None):
     if step >= total_steps:
       break
     if dataset is None:
-      dataset, _ = make_dataset(position)
+      dataset, _ = make_dataset(position, policy)
     checkpoints.begin_segment(step, position)
     initial_epoch = step // steps_per_epoch
     epochs = initial_epoch + math.ceil((total_steps - step) / steps_per_epoch)
-    # Set explicitly, not AUTO: shards are split by file across workers, folders by element.
-    policy = pipeline.auto_shard_policy(info, distribute.num_workers(strategy))
     fit = gan.fit(
         dataset.with_options(tfrecord.dataset_options(policy)),
         epochs=epochs, initial_epoch=initial_epoch, steps_per_epoch=steps_per_epoch,
