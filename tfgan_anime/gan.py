@@ -68,6 +68,8 @@ class GAN(keras.Model):
         name: keras.metrics.Mean(name=name)
         for name in ('d_loss', 'g_loss', 'w_dist', 'gp', 'grad_norm')
     }
+    # Times train_step was traced (per replica under a strategy): a retrace recompiles the step.
+    self.train_step_traces = 0
     # The networks are built; Keras must not try to build this model by calling it on data.
     self.built = True
 
@@ -114,6 +116,7 @@ class GAN(keras.Model):
     return values[local * replica:local * (replica + 1)]
 
   def train_step(self, data):
+    self.train_step_traces += 1  # Python runs only while tracing.
     real_batches = data[0] if isinstance(data, (tuple, list)) else data
     batch = tf.shape(real_batches)[0]
     ctx = tf.distribute.get_replica_context()
