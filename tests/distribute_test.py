@@ -91,31 +91,19 @@ class StrategyTest(tf.test.TestCase):
 
 class MultiWorkerTest(tf.test.TestCase):
 
-  def test_two_workers_match_one_device(self):
-    # Two processes of one CPU device each (2 replicas, 2 images each) against one device
-    # (4 images), from the same seeded initial weights, on the same global batches.
-    root = self.get_temp_dir()
-    folder = _make_folder(os.path.join(root, 'images'))
-    out_dir = os.path.join(root, 'multi')
-    os.makedirs(out_dir)
+  def _start_workers(self, *args):
+    """Two worker processes of tests/multi_worker_main.py on 127.0.0.1, one CPU device each."""
     workers = [f'127.0.0.1:{port}' for port in _free_ports(2)]
     processes = []
     for index in range(2):
       env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL='2', PYTHONPATH=REPO,
                  TF_CONFIG=distribute.tf_config(workers, index))
       processes.append(subprocess.Popen(
-          [sys.executable, os.path.join(REPO, 'tests', 'multi_worker_main.py'), out_dir, folder],
+          [sys.executable, os.path.join(REPO, 'tests', 'multi_worker_main.py'), *args],
           cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True))
+    return processes
 
-    # The one-device run, here, while the workers start.
-    config = tiny_config(os.path.join(root, 'single'), folder)
-    single = train_lib.build_gan(config)
-    untouched = [w.copy() for w in single.critic.get_weights()]
-    dataset = pipeline.group_for_critic(
-        tf.data.Dataset.from_tensor_slices(fixed_images()).repeat(), config.batch_size,
-        config.n_critic)
-    single.fit(dataset, steps_per_epoch=3, epochs=1, verbose=0)
-
+  def _wait(self, processes):
     outputs = []
     try:
       for process in processes:
@@ -126,6 +114,27 @@ class MultiWorkerTest(tf.test.TestCase):
           process.kill()
     for process, output in zip(processes, outputs):
       self.assertEqual(process.returncode, 0, output[-3000:])
+    return outputs
+
+  def test_two_workers_match_one_device(self):
+    # Two processes of one CPU device each (2 replicas, 2 images each) against one device
+    # (4 images), from the same seeded initial weights, on the same global batches.
+    root = self.get_temp_dir()
+    folder = _make_folder(os.path.join(root, 'images'))
+    out_dir = os.path.join(root, 'multi')
+    os.makedirs(out_dir)
+    processes = self._start_workers(out_dir, folder)
+
+    # The one-device run, here, while the workers start.
+    config = tiny_config(os.path.join(root, 'single'), folder)
+    single = train_lib.build_gan(config)
+    untouched = [w.copy() for w in single.critic.get_weights()]
+    dataset = pipeline.group_for_critic(
+        tf.data.Dataset.from_tensor_slices(fixed_images()).repeat(), config.batch_size,
+        config.n_critic)
+    single.fit(dataset, steps_per_epoch=3, epochs=1, verbose=0)
+
+    for output in self._wait(processes):
       # train_lib.train under --strategy=multi_worker ran to the end on every worker.
       self.assertIn('Trained to step 3.', output)
 
@@ -142,6 +151,30 @@ class MultiWorkerTest(tf.test.TestCase):
     run = os.path.join(out_dir, 'run')
     self.assertLen(tf.io.gfile.glob(os.path.join(run, 'tensorboard', 'events.*')), 1)
     self.assertEndsWith(tf.train.latest_checkpoint(os.path.join(run, 'checkpoints')), 'ckpt-3')
+
+  def test_resume_is_exact(self):
+    # 4 steps straight against 2 steps, then a resume to 4, each as two worker processes: the
+    # same weights, optimiser states, step and data position (a folder: every worker reads it).
+    root = self.get_temp_dir()
+    folder = _make_folder(os.path.join(root, 'images'))
+    out_dir = os.path.join(root, 'multi')
+    os.makedirs(out_dir)
+    outputs = self._wait(self._start_workers('--resume', out_dir, folder))
+    for output in outputs:
+      self.assertIn('Resumed from', output)
+      self.assertIn('Trained to step 4.', output)
+    straight, resumed = (tf.train.load_checkpoint(os.path.join(out_dir, run, 'checkpoints'))
+                         for run in ('straight', 'resumed'))
+    names = sorted(straight.get_variable_to_shape_map())
+    self.assertEqual(names, sorted(resumed.get_variable_to_shape_map()))
+    compared = 0
+    for name in names:
+      # save_counter counts saves, which the resume adds; everything else must match.
+      if name.startswith('save_counter') or name == '_CHECKPOINTABLE_OBJECT_GRAPH':
+        continue
+      self.assertAllEqual(straight.get_tensor(name), resumed.get_tensor(name), msg=name)
+      compared += 1
+    self.assertGreater(compared, 20)  # Both networks, both optimisers, the step, the data.
 
 
 if __name__ == '__main__':

@@ -1,13 +1,17 @@
 """One worker process of distribute_test.MultiWorkerTest (run with TF_CONFIG set; not a test).
 
   python tests/multi_worker_main.py OUT_DIR DATA_FOLDER
+  python tests/multi_worker_main.py --resume OUT_DIR DATA_FOLDER
 
 1. Trains the tiny GAN for 3 steps on 16 fixed images in a fixed order under
    MultiWorkerMirroredStrategy; the chief writes the weights to OUT_DIR/weights.npz.
 2. Runs train_lib.train on DATA_FOLDER with the same strategy into OUT_DIR/run, as
    `--strategy=multi_worker` does.
+With --resume: train_lib.train on DATA_FOLDER for 4 steps into OUT_DIR/straight, and for 2
+then 4 steps into OUT_DIR/resumed (the second call resumes).
 """
 
+import dataclasses
 import os
 import sys
 
@@ -21,7 +25,7 @@ sys.path.insert(0, REPO)
 from tfgan_anime import distribute
 
 
-def main(out_dir, folder):
+def main(out_dir, data, resume=False):
   # Before any other TensorFlow op, as MultiWorkerMirroredStrategy requires: some modules below
   # run TensorFlow ops when imported.
   strategy = distribute.make_strategy('multi_worker')
@@ -30,7 +34,16 @@ def main(out_dir, folder):
   from tfgan_anime.data import tfrecord
   sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
   import distribute_test
-  config = distribute_test.tiny_config(os.path.join(out_dir, 'run'), folder)
+  if resume:
+    config = distribute_test.tiny_config(os.path.join(out_dir, 'straight'), data)
+    train_lib.train(dataclasses.replace(config, train_steps=4), strategy=strategy)
+    config = dataclasses.replace(config, model_dir=os.path.join(out_dir, 'resumed'))
+    for steps in (2, 4):
+      result = train_lib.train(dataclasses.replace(config, train_steps=steps),
+                               strategy=strategy)
+      print(f'Trained to step {result.step}.', flush=True)
+    return
+  config = distribute_test.tiny_config(os.path.join(out_dir, 'run'), data)
   with strategy.scope():
     gan = train_lib.build_gan(config)
   images = distribute_test.fixed_images()
@@ -49,4 +62,7 @@ def main(out_dir, folder):
 
 
 if __name__ == '__main__':
-  main(sys.argv[1], sys.argv[2])
+  if sys.argv[1] == '--resume':
+    main(sys.argv[2], sys.argv[3], resume=True)
+  else:
+    main(sys.argv[1], sys.argv[2])

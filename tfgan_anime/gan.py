@@ -73,6 +73,14 @@ class GAN(keras.Model):
     # The networks are built; Keras must not try to build this model by calling it on data.
     self.built = True
 
+  def learning_rates(self):
+    """The (generator, critic) learning rates now, as floats, under any strategy.
+
+    float() of an optimiser's rate fails under a strategy (it is a MirroredVariable there).
+    """
+    return tuple(float(keras.ops.convert_to_numpy(optimizer.learning_rate))
+                 for optimizer in (self.g_optimizer, self.d_optimizer))
+
   def compile(self, d_optimizer, g_optimizer, d_loss_fn, g_loss_fn, **kwargs):
     """Sets both optimisers and loss functions (see `losses.get_losses`).
 

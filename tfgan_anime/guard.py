@@ -73,10 +73,11 @@ class DivergenceGuard(keras.callbacks.Callback):
     self.checkpoints.state.rollbacks.assign(rollbacks + 1)
     rates = ''
     if self.lr_factor != 1:
-      for optimizer in (self.model.g_optimizer, self.model.d_optimizer):
-        optimizer.learning_rate = float(optimizer.learning_rate) * self.lr_factor
-      rates = (f'; learning rates now g {float(self.model.g_optimizer.learning_rate):.3g}, '
-               f'd {float(self.model.d_optimizer.learning_rate):.3g}')
+      optimizers = (self.model.g_optimizer, self.model.d_optimizer)
+      for optimizer, rate in zip(optimizers, self.model.learning_rates()):
+        optimizer.learning_rate = rate * self.lr_factor
+      g_rate, d_rate = self.model.learning_rates()
+      rates = f'; learning rates now g {g_rate:.3g}, d {d_rate:.3g}'
     self.rollback_to = (restored, position)
     self.log(f'Divergence guard: {what}; rolled back to step {restored} (rollback '
              f'{rollbacks + 1} of {self.max_rollbacks}), skipping the data of steps '

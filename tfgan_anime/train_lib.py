@@ -195,9 +195,12 @@ def train(config, strategy=None, stop_request=None, log=None):
   workers = distribute.num_workers(strategy)
 
   def make_dataset(start_position, policy='DATA'):
+    # tf.data's seeded shuffles of TFRecord shards also depend on TensorFlow's global seed;
+    # build_gan sets it too, so every stream of the run (first or resumed) sees the same one.
+    keras.utils.set_random_seed(config.seed)
     if policy == 'FILE':
       # Each worker reads its own shards and consumes 1/workers of the images of a step, so it
-      # skips its share of the position (exact when the step count is a multiple of workers).
+      # skips its share of the position. Not bit-exact: the resumed order was seen to differ.
       start_position //= workers
     return pipeline.make_dataset(
         config.data, config.resolution, config.batch_size, config.n_critic, seed=config.seed,
@@ -348,7 +351,7 @@ def _say_if_learning_rates_differ(gan, config, log):
   """The optimisers' learning rates come from the checkpoint; say so when the flags differ."""
   if config.lr_decay != 'none':
     return  # The schedule sets the rates from the restored iteration count.
-  restored = (float(gan.g_optimizer.learning_rate), float(gan.d_optimizer.learning_rate))
+  restored = gan.learning_rates()
   flags = (config.g_lr, config.d_lr)
   if any(not math.isclose(a, b, rel_tol=1e-6) for a, b in zip(restored, flags)):
     log(f'Learning rates restored from the checkpoint: g {restored[0]:.3g}, d {restored[1]:.3g} '
