@@ -6,6 +6,7 @@ import socket
 import subprocess
 import sys
 
+from absl.testing import parameterized
 import numpy as np
 from PIL import Image
 import tensorflow as tf
@@ -13,7 +14,9 @@ import tensorflow as tf
 from tfgan_anime import config as config_lib
 from tfgan_anime import distribute
 from tfgan_anime import train_lib
+from tfgan_anime.data import image_io
 from tfgan_anime.data import pipeline
+from tfgan_anime.data import tfrecord
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -89,7 +92,7 @@ class StrategyTest(tf.test.TestCase):
       distribute.tf_config(['a:1', 'b:2'], 2)
 
 
-class MultiWorkerTest(tf.test.TestCase):
+class MultiWorkerTest(tf.test.TestCase, parameterized.TestCase):
 
   def _start_workers(self, *args):
     """Two worker processes of tests/multi_worker_main.py on 127.0.0.1, one CPU device each."""
@@ -152,11 +155,16 @@ class MultiWorkerTest(tf.test.TestCase):
     self.assertLen(tf.io.gfile.glob(os.path.join(run, 'tensorboard', 'events.*')), 1)
     self.assertEndsWith(tf.train.latest_checkpoint(os.path.join(run, 'checkpoints')), 'ckpt-3')
 
-  def test_resume_is_exact(self):
+  @parameterized.parameters('folder', 'shards')
+  def test_resume_is_exact(self, data):
     # 4 steps straight against 2 steps, then a resume to 4, each as two worker processes: the
-    # same weights, optimiser states, step and data position (a folder: every worker reads it).
+    # same weights, optimiser states, step and data position. Every worker reads a folder and
+    # keeps its share of each batch; with shards each worker reads its own file (FILE).
     root = self.get_temp_dir()
     folder = _make_folder(os.path.join(root, 'images'))
+    if data == 'shards':
+      tfrecord.write_shards(image_io.list_images(folder), os.path.join(root, 'shards'), 2)
+      folder = os.path.join(root, 'shards', 'images-*.tfrecord')
     out_dir = os.path.join(root, 'multi')
     os.makedirs(out_dir)
     outputs = self._wait(self._start_workers('--resume', out_dir, folder))

@@ -1,13 +1,13 @@
 """One worker process of distribute_test.MultiWorkerTest (run with TF_CONFIG set; not a test).
 
   python tests/multi_worker_main.py OUT_DIR DATA_FOLDER
-  python tests/multi_worker_main.py --resume OUT_DIR DATA_FOLDER
+  python tests/multi_worker_main.py --resume OUT_DIR DATA
 
 1. Trains the tiny GAN for 3 steps on 16 fixed images in a fixed order under
    MultiWorkerMirroredStrategy; the chief writes the weights to OUT_DIR/weights.npz.
 2. Runs train_lib.train on DATA_FOLDER with the same strategy into OUT_DIR/run, as
    `--strategy=multi_worker` does.
-With --resume: train_lib.train on DATA_FOLDER for 4 steps into OUT_DIR/straight, and for 2
+With --resume: train_lib.train on DATA (a folder or shards) for 4 steps into OUT_DIR/straight, and for 2
 then 4 steps into OUT_DIR/resumed (the second call resumes).
 """
 

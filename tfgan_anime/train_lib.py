@@ -200,7 +200,8 @@ def train(config, strategy=None, stop_request=None, log=None):
     keras.utils.set_random_seed(config.seed)
     if policy == 'FILE':
       # Each worker reads its own shards and consumes 1/workers of the images of a step, so it
-      # skips its share of the position. Not bit-exact: the resumed order differs (README).
+      # skips its share of the position: exact from a step that is a multiple of workers (a
+      # worker's element spans that many steps; distribute_test checks it).
       start_position //= workers
     return pipeline.make_dataset(
         config.data, config.resolution, config.batch_size, config.n_critic, seed=config.seed,

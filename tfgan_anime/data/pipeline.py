@@ -167,19 +167,23 @@ def count_records(files):
 def _shard_images(data, pattern, resolution, seed, cache, start_position=0):
   """Endless uint8 images from the shards matching `pattern`, and their DataInfo.
 
-  A resumed run skips `start_position` images of the seeded stream: exact, but it reads them
-  (cheap for pre-resized uint8 records, a decode each for JPEG records).
+  Every iterator of the stream reads the same order: the files come in a fixed order, read
+  round-robin, and one seeded shuffle runs over the endless stream. (tf.data's per-epoch
+  reshuffles share one seed generator across iterators, and Keras opens an extra iterator
+  under a strategy, for one element, whose prefetching advances it: the order would then
+  depend on a race.) A resumed run skips `start_position` images of that stream: exact, but it
+  reads them (cheap for pre-resized uint8 records, a decode each for JPEG records).
   """
   files = sorted(tf.io.gfile.glob(pattern))
   if not files:
     raise UserError(f'No TFRecord file matches. Received: data={data!r}; accepted: a glob '
                     'that matches the shards prepare_data wrote')
-  # Interleaved shards, decoded to uint8 like the folder pipeline, so caches hold 4x less.
-  images = tfrecord.read_shards(files, resolution, shuffle_files=True, seed=seed, dtype='uint8')
+  # Decoded to uint8 like the folder pipeline, so caches hold 4x less.
+  images = tfrecord.read_shards(files, resolution, shuffle_files=False, dtype='uint8')
   if cache:
     images = images.cache('' if cache == 'memory' else cache)
   num_images = count_records(files)
-  images = images.shuffle(min(num_images, SHARD_SHUFFLE_BUFFER), seed=seed,
-                          reshuffle_each_iteration=True)
+  images = images.repeat().shuffle(min(num_images, SHARD_SHUFFLE_BUFFER), seed=seed,
+                                   reshuffle_each_iteration=False)
   info = DataInfo(folder=pattern, num_images=num_images, num_shards=len(files))
-  return images.repeat().skip(start_position), info
+  return images.skip(start_position), info
