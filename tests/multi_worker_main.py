@@ -7,8 +7,8 @@
    MultiWorkerMirroredStrategy; the chief writes the weights to OUT_DIR/weights.npz.
 2. Runs train_lib.train on DATA_FOLDER with the same strategy into OUT_DIR/run, as
    `--strategy=multi_worker` does.
-With --resume: train_lib.train on DATA (a folder or shards) for 4 steps into OUT_DIR/straight, and for 2
-then 4 steps into OUT_DIR/resumed (the second call resumes).
+With --resume: train_lib.train on DATA (a folder or shards) for 4 steps into OUT_DIR/straight,
+and for 2 then 4 steps into OUT_DIR/resumed (the second call resumes).
 """
 
 import dataclasses
