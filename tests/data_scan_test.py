@@ -38,8 +38,7 @@ class ScanTest(tf.test.TestCase):
     super().setUpClass()
     cls.root = tempfile.mkdtemp()
     cls.folder = os.path.join(cls.root, 'images')
-    testing_utils.build_bad_folder(cls.folder)
-    testing_utils.add_training_oddities(cls.folder)
+    testing_utils.build_training_folder(cls.folder)
     cls.result = scan.scan_folder(cls.folder)
 
   @classmethod
@@ -149,8 +148,7 @@ class StreamTest(tf.test.TestCase):
     super().setUpClass()
     cls.root = tempfile.mkdtemp()
     cls.folder = os.path.join(cls.root, 'images')
-    testing_utils.build_bad_folder(cls.folder)
-    testing_utils.add_training_oddities(cls.folder)
+    testing_utils.build_training_folder(cls.folder)
     cls.scanned = scan.scan_folder(cls.folder)
     cls.expected = [_expected_pixels(p, 8) for p in cls.scanned.files]
 

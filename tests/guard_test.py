@@ -45,8 +45,7 @@ class DivergenceGuardTest(tf.test.TestCase):
     super().setUpClass()
     cls.root = tempfile.mkdtemp()
     cls.data = os.path.join(cls.root, 'images')
-    testing_utils.build_bad_folder(cls.data)
-    testing_utils.add_training_oddities(cls.data)
+    testing_utils.build_training_folder(cls.data)
     cls.config = config_lib.TrainConfig(
         model_dir=os.path.join(cls.root, 'rollback'), data=cls.data, resolution=16, z_dim=8,
         g_base_width=4, d_base_width=4, batch_size=2, n_critic=2, steps_per_epoch=2,

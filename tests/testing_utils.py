@@ -173,6 +173,12 @@ def add_training_oddities(folder):
       os.path.join(os.fsencode(folder), b'latin1 \xe9t\xe9.png'), 'PNG')
 
 
+def build_training_folder(folder):
+  """The bad folder with the training oddities: everything the data scan and stream must handle."""
+  build_bad_folder(folder)
+  add_training_oddities(folder)
+
+
 def write_png16(path, pixels):
   """Writes uint16 [H, W, 3] as a 16-bit RGB PNG (PIL cannot write that mode)."""
   import struct  # pylint: disable=g-import-not-at-top
