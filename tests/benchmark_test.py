@@ -11,7 +11,7 @@ from PIL import Image
 import tensorflow as tf
 
 from tfgan_anime import benchmark
-from tfgan_anime import train_lib
+from tfgan_anime.training import loop as train_lib
 from tfgan_anime.models import dcgan
 from tfgan_anime.models import layers
 

@@ -7,10 +7,10 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from tfgan_anime import callbacks
+from tfgan_anime.training import callbacks
 from tfgan_anime import config as config_lib
 from tfgan_anime import export as export_lib
-from tfgan_anime import train_lib
+from tfgan_anime.training import loop as train_lib
 from tfgan_anime.metrics import toy
 from tfgan_anime.models import mlp
 

@@ -6,9 +6,9 @@ import os
 import numpy as np
 import tensorflow as tf
 
-from tfgan_anime import checkpoints
+from tfgan_anime.training import checkpoints
 from tfgan_anime import config as config_lib
-from tfgan_anime import train_lib
+from tfgan_anime.training import loop as train_lib
 from tfgan_anime.errors import UserError
 
 

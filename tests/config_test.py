@@ -8,7 +8,7 @@ import tensorflow as tf
 
 from tfgan_anime import config as config_lib
 from tfgan_anime import flags as flags_lib
-from tfgan_anime import train_lib
+from tfgan_anime.training import loop as train_lib
 from tfgan_anime.errors import UserError
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))

@@ -13,8 +13,8 @@ import tensorflow as tf
 
 import testing_utils
 from tfgan_anime import config as config_lib
-from tfgan_anime import distribute
-from tfgan_anime import train_lib
+from tfgan_anime.training import distribute
+from tfgan_anime.training import loop as train_lib
 from tfgan_anime.data import image_io
 from tfgan_anime.data import pipeline
 from tfgan_anime.data import tfrecord

@@ -10,7 +10,7 @@ import tensorflow as tf
 from tfgan_anime import config as config_lib
 from tfgan_anime import gan as gan_lib
 from tfgan_anime import losses
-from tfgan_anime import train_lib
+from tfgan_anime.training import loop as train_lib
 from tfgan_anime.data import pipeline
 from tfgan_anime.models import dcgan
 

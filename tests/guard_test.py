@@ -15,9 +15,9 @@ import tensorflow as tf
 
 import testing_utils
 from tfgan_anime import config as config_lib
-from tfgan_anime import guard
-from tfgan_anime import signals
-from tfgan_anime import train_lib
+from tfgan_anime.training import guard
+from tfgan_anime.training import signals
+from tfgan_anime.training import loop as train_lib
 
 
 def _snapshot(folder):

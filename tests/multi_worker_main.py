@@ -22,14 +22,14 @@ REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, REPO)
 
 # pylint: disable=g-import-not-at-top,wrong-import-position
-from tfgan_anime import distribute
+from tfgan_anime.training import distribute
 
 
 def main(out_dir, data, resume=False):
   # Before any other TensorFlow op, as MultiWorkerMirroredStrategy requires: some modules below
   # run TensorFlow ops when imported.
   strategy = distribute.make_strategy('multi_worker')
-  from tfgan_anime import train_lib
+  from tfgan_anime.training import loop as train_lib
   from tfgan_anime.data import pipeline
   from tfgan_anime.data import tfrecord
   sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))

@@ -14,7 +14,7 @@ import tensorflow as tf
 
 from tfgan_anime import export as export_lib
 from tfgan_anime import flags as flags_lib
-from tfgan_anime import train_lib
+from tfgan_anime.training import loop as train_lib
 from tfgan_anime.metrics import toy
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))

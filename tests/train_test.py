@@ -14,7 +14,7 @@ from testing_utils import run_module as _run
 from tfgan_anime import config as config_lib
 from tfgan_anime import export
 from tfgan_anime import images
-from tfgan_anime import train_lib
+from tfgan_anime.training import loop as train_lib
 from tfgan_anime.data import image_io
 from tfgan_anime.data import tfrecord
 

@@ -39,7 +39,7 @@ import tensorflow as tf
 from tensorflow.python.framework import ops as tf_ops  # The cost model's FLOP counts.
 
 from tfgan_anime import config as config_lib
-from tfgan_anime import train_lib
+from tfgan_anime.training import loop as train_lib
 from tfgan_anime.data import image_io
 from tfgan_anime.data import pipeline
 from tfgan_anime.data import synthetic

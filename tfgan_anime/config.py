@@ -11,7 +11,7 @@ import json
 import math
 import os
 
-from tfgan_anime import distribute
+from tfgan_anime.training import distribute
 from tfgan_anime import gan as gan_lib
 from tfgan_anime import losses
 from tfgan_anime.data import toy2d

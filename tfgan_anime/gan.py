@@ -18,7 +18,7 @@ across replicas) and the result equals one device running the global batch.
 import keras
 import tensorflow as tf
 
-from tfgan_anime import distribute
+from tfgan_anime.training import distribute
 from tfgan_anime import losses
 
 PENALTIES = ('none', 'gp', 'clip')

@@ -18,9 +18,9 @@ from absl import flags
 from absl import logging
 
 from tfgan_anime import flags as flags_lib
-from tfgan_anime import guard
-from tfgan_anime import signals
-from tfgan_anime import train_lib
+from tfgan_anime.training import guard
+from tfgan_anime.training import signals
+from tfgan_anime.training import loop as train_lib
 from tfgan_anime.errors import UserError
 
 flags_lib.define_flags()

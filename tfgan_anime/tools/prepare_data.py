@@ -32,7 +32,7 @@ import numpy as np
 from PIL import Image
 
 from tfgan_anime.data import image_io
-from tfgan_anime.progress import ProgressBar
+from tfgan_anime.training.progress import ProgressBar
 
 OUT_FORMATS = ('folder', 'tfrecord')
 IMAGE_FORMATS = ('png', 'jpeg')

@@ -25,9 +25,9 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from tfgan_anime import callbacks as callbacks_lib
-from tfgan_anime import checkpoints as checkpoints_lib
-from tfgan_anime import distribute
+from tfgan_anime.training import callbacks as callbacks_lib
+from tfgan_anime.training import checkpoints as checkpoints_lib
+from tfgan_anime.training import distribute
 from tfgan_anime import evaluation
 from tfgan_anime.data import folder as folder_lib
 from tfgan_anime.data import pipeline
@@ -36,10 +36,10 @@ from tfgan_anime.data import tfrecord
 from tfgan_anime.data import toy2d
 from tfgan_anime import export as export_lib
 from tfgan_anime import gan as gan_lib
-from tfgan_anime import guard as guard_lib
+from tfgan_anime.training import guard as guard_lib
 from tfgan_anime import losses
-from tfgan_anime import progress
-from tfgan_anime import signals
+from tfgan_anime.training import progress
+from tfgan_anime.training import signals
 from tfgan_anime.errors import UserError
 from tfgan_anime.models import dcgan
 from tfgan_anime.models import mlp
