@@ -7,11 +7,24 @@ import numpy as np
 from PIL import Image
 import tensorflow as tf
 
+from tfgan_anime import files
+
 
 def to_uint8(images):
-  """float images in [-1, 1] -> uint8 in [0, 255] (round to nearest, clipped)."""
+  """float images in [-1, 1] -> uint8 in [0, 255] (round to nearest, clipped); a tf.Tensor.
+
+  The one conversion of the package in this direction: grids, the export, evaluation.
+  """
   images = tf.clip_by_value((tf.cast(images, tf.float32) + 1.0) * 127.5, 0.0, 255.0)
   return tf.cast(tf.round(images), tf.uint8)
+
+
+def from_uint8(images):
+  """uint8 images in [0, 255] -> float32 in [-1, 1] (x / 127.5 - 1); a tf.Tensor.
+
+  The one conversion of the package in this direction: the data pipelines and the metrics.
+  """
+  return tf.cast(images, tf.float32) / 127.5 - 1.0
 
 
 def make_grid(images, rows=None):
@@ -35,8 +48,5 @@ def make_grid(images, rows=None):
 
 def save_png(image, path):
   """Writes a uint8 [H, W, 3] image as PNG, via a temporary file and a rename."""
-  directory = os.path.dirname(os.path.abspath(path))
-  os.makedirs(directory, exist_ok=True)
-  tmp = path + '.tmp.png'
-  Image.fromarray(np.asarray(image)).save(tmp)
-  os.replace(tmp, path)
+  with files.atomic_write(path, 'wb') as f:
+    Image.fromarray(np.asarray(image)).save(f, format='PNG')

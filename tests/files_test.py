@@ -1,0 +1,74 @@
+"""Tests of files.py: an atomic write leaves the old file or the new one, never half of either."""
+
+import os
+
+import tensorflow as tf
+
+from tfgan_anime import files
+
+
+class AtomicWriteTest(tf.test.TestCase):
+
+  def test_replaces_the_file_and_leaves_no_temporary(self):
+    path = os.path.join(self.get_temp_dir(), 'sub', 'record.json')
+    files.write_json(path, {'a': 1})
+    files.write_json(path, {'a': 2})
+    with open(path) as f:
+      self.assertEqual(f.read(), '{\n  "a": 2\n}')
+    self.assertEqual(os.listdir(os.path.dirname(path)), ['record.json'])
+
+  def test_a_failed_write_keeps_the_old_file(self):
+    path = os.path.join(self.get_temp_dir(), 'kept.txt')
+    files.write_text(path, 'old')
+    with self.assertRaisesRegex(RuntimeError, 'midway'):
+      with files.atomic_write(path) as f:
+        f.write('new, half')
+        raise RuntimeError('midway')
+    with open(path) as f:
+      self.assertEqual(f.read(), 'old')
+    self.assertEqual(os.listdir(os.path.dirname(path)), ['kept.txt'])
+
+  def test_the_temporary_keeps_the_suffix(self):
+    path = os.path.join(self.get_temp_dir(), 'grid.png')
+    with files.atomic_write(path, 'wb') as f:
+      self.assertTrue(f.name.endswith(".png"), f.name)
+      self.assertNotEqual(f.name, path)
+
+  def test_bad_mode(self):
+    with self.assertRaisesRegex(ValueError, "mode='a'"):
+      with files.atomic_write(os.path.join(self.get_temp_dir(), 'x'), 'a'):
+        pass
+
+
+class AtomicDirectoryTest(tf.test.TestCase):
+
+  def _write(self, path, name, replace=True):
+    with files.atomic_directory(path, replace=replace) as staging:
+      with open(os.path.join(staging, name), 'w') as f:
+        f.write(name)
+
+  def test_replace_swaps_in_the_complete_folder(self):
+    path = os.path.join(self.get_temp_dir(), 'export')
+    self._write(path, 'first')
+    self._write(path, 'second')
+    self.assertEqual(os.listdir(path), ['second'])
+    self.assertEqual(os.listdir(self.get_temp_dir()), ['export'])
+
+  def test_keep_existing(self):
+    path = os.path.join(self.get_temp_dir(), 'cache')
+    self._write(path, 'first')
+    self._write(path, 'second', replace=False)
+    self.assertEqual(os.listdir(path), ['first'])
+
+  def test_a_failed_build_leaves_the_old_folder(self):
+    path = os.path.join(self.get_temp_dir(), 'export')
+    self._write(path, 'first')
+    with self.assertRaises(KeyError):
+      with files.atomic_directory(path):
+        raise KeyError('midway')
+    self.assertEqual(os.listdir(path), ['first'])
+    self.assertEqual(os.listdir(self.get_temp_dir()), ['export'])
+
+
+if __name__ == '__main__':
+  tf.test.main()

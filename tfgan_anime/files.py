@@ -1,0 +1,94 @@
+"""Writes that a crash never leaves half done: a file or a folder appears complete or not at all.
+
+Every file the package writes for later reading (JSON records, PNG grids, caches, shards, exports)
+goes through here: it is written under a temporary name in the same folder, then renamed over
+the final name (`os.replace` is atomic within one file system). A process killed at any moment
+leaves the old file or the new one, plus at worst a temporary file beside them.
+
+No TensorFlow here: the PIL-only data tools use it too.
+"""
+
+import contextlib
+import json
+import os
+import shutil
+import tempfile
+
+
+@contextlib.contextmanager
+def atomic_write(path, mode='w', encoding=None):
+  """Opens a temporary file beside `path`; on a clean exit it replaces `path`.
+
+  Args:
+    path: the final file; its folder is created if missing.
+    mode: 'w' (text) or 'wb' (bytes).
+    encoding: of a text file (default: the locale's; pass 'utf-8' or 'ascii' to be sure).
+
+  Yields the open file. If the block raises, the temporary file is removed and `path` is left
+  as it was.
+  """
+  if mode not in ('w', 'wb'):
+    raise ValueError(f'Unsupported mode. Received: mode={mode!r}; accepted: w, wb')
+  directory = os.path.dirname(os.path.abspath(path))
+  os.makedirs(directory, exist_ok=True)
+  # The final name's suffix kept last, so that writers that pick a format by suffix (PIL,
+  # np.savez) see the right one.
+  base = os.path.basename(path)
+  fd, temp_path = tempfile.mkstemp(prefix=f'.{base}.', suffix=f'.tmp{os.path.splitext(base)[1]}',
+                                   dir=directory)
+  try:
+    with os.fdopen(fd, mode, encoding=encoding) as f:
+      yield f
+    os.replace(temp_path, path)
+  except BaseException:
+    if os.path.exists(temp_path):
+      os.remove(temp_path)
+    raise
+
+
+def write_json(path, value, **json_kwargs):
+  """Writes `value` as JSON to `path`, atomically (json.dump's keyword arguments pass through)."""
+  json_kwargs.setdefault('indent', 2)
+  json_kwargs.setdefault('sort_keys', True)
+  with atomic_write(path, 'w', encoding='utf-8') as f:
+    json.dump(value, f, **json_kwargs)
+
+
+def write_text(path, text):
+  with atomic_write(path, 'w', encoding='utf-8') as f:
+    f.write(text)
+
+
+@contextlib.contextmanager
+def atomic_directory(path, replace=True):
+  """Yields an empty staging folder beside `path`; on a clean exit it becomes `path`.
+
+  Args:
+    path: the final folder; its parent is created if missing.
+    replace: an existing `path` is replaced by the new folder once that is complete (the old
+      one is moved aside first, then deleted). With replace=False an existing `path` is kept
+      and the new folder discarded: for caches that another process may have filled first with
+      the same content.
+
+  If the block raises, the staging folder is removed and `path` is left as it was.
+  """
+  parent = os.path.dirname(os.path.abspath(path))
+  os.makedirs(parent, exist_ok=True)
+  name = os.path.basename(os.path.normpath(path))
+  staging = tempfile.mkdtemp(prefix=f'.{name}.staging-', dir=parent)
+  try:
+    yield staging
+    if not os.path.exists(path):
+      try:
+        os.rename(staging, path)
+      except OSError:
+        if not os.path.isdir(path):  # Not a race another writer won: a real failure.
+          raise
+    elif replace:
+      old = tempfile.mkdtemp(prefix=f'.{name}.old-', dir=parent)
+      os.rename(path, os.path.join(old, name))
+      os.rename(staging, path)
+      shutil.rmtree(old)
+  finally:
+    if os.path.isdir(staging):
+      shutil.rmtree(staging)
