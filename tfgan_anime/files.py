@@ -36,8 +36,9 @@ def atomic_write(path, mode='w', encoding=None):
   base = os.path.basename(path)
   fd, temp_path = tempfile.mkstemp(prefix=f'.{base}.', suffix=f'.tmp{os.path.splitext(base)[1]}',
                                    dir=directory)
+  os.close(fd)
   try:
-    with os.fdopen(fd, mode, encoding=encoding) as f:
+    with open(temp_path, mode, encoding=encoding) as f:
       yield f
     os.replace(temp_path, path)
   except BaseException:
