@@ -1,0 +1,28 @@
+"""The names every option accepts, in one leaf module that imports nothing.
+
+`config.py` validates against these without importing the implementations (so `--helpfull` and
+`--dry_run` load no TensorFlow); each implementation's registry is keyed by the same names, and
+`tests/choices_test.py` checks that the two agree.
+"""
+
+OPTIMIZERS = ('adam', 'rmsprop')
+STRATEGIES = ('default', 'mirrored', 'multi_worker')
+MIXED_PRECISION = ('float32', 'mixed_float16', 'mixed_bfloat16')
+ARCHITECTURES = ('dcgan', 'mlp')
+EVAL_METRICS = ('swd', 'kid')
+LR_DECAYS = ('none', 'linear')
+# losses.LOSSES: (discriminator loss, generator loss) pairs.
+LOSSES = ('minimax', 'non_saturating', 'wasserstein', 'hinge', 'least_squares')
+# losses.PENALTIES: what is added to (or constrains) the critic.
+PENALTIES = ('none', 'gp', 'clip')
+# models/dcgan.py.
+GENERATOR_NORMS = ('batch', 'none')
+CRITIC_NORMS = ('batch', 'layer', 'spectral', 'none')
+
+# Data specs (data/pipeline.py reads them).
+SYNTHETIC_FACES = 'synthetic_faces'
+TFRECORD_PREFIX = 'tfrecord:'
+TOY_PREFIX = 'toy2d:'
+# data/toy2d.py: the 2-D toy sets.
+TOY_DATASETS = ('ring8', 'grid25', 'parabola', 'circle', 'blobs', 'circles', 'moons', 'spiral',
+                's_curve', 'swiss_roll')
