@@ -86,5 +86,40 @@ class ToolTest(tf.test.TestCase):
     self.assertIn('target end-to-end step / in-memory step: 1.01 (<= 1.05: met)', table)
 
 
+class PrecisionTest(tf.test.TestCase):
+
+  def test_precisions_are_checked_and_float32_comes_first(self):
+    self.assertEqual(benchmark.check_precisions(['mixed_bfloat16', 'float32', 'float32']),
+                     ('float32', 'mixed_bfloat16'))
+    with self.assertRaisesRegex(ValueError, "precisions='float32,bf16'; accepted: a comma"):
+      benchmark.check_precisions(['float32', 'bf16'])
+
+  def test_each_precision_is_held_to_the_peak_of_its_own_dtype(self):
+    def step(img_s, gflops):
+      return {'img_s': img_s, 'gflops': gflops}
+    peak = lambda median: {'median': median, 'min': median, 'max': median, 'n': 1}
+    result = {'policies': ['float32', 'mixed_bfloat16'],
+              'peak': {'numpy_2048': peak(300.0), 'tf_2048': peak(180.0),
+                       'tf_bfloat16_2048': peak(600.0)},
+              'peak_during_steps': peak(250.0),
+              'steps': {'wgan_gp': step(10.0, 150.0), 'wgan_gp_baseline': step(8.0, 120.0),
+                        'dcgan': step(30.0, 0.0),
+                        'wgan_gp_bf16': step(25.0, 375.0),
+                        'wgan_gp_bf16_baseline': step(20.0, 300.0),
+                        'dcgan_bf16': step(60.0, 0.0)}}
+    benchmark._summarise_precisions(result)
+    fp32, bf16 = result['precisions']['float32'], result['precisions']['mixed_bfloat16']
+    self.assertEqual(fp32['peak_gflops'], 300.0)  # numpy's, the higher float32 peak.
+    self.assertAllClose([fp32['fraction_of_peak'], fp32['speedup_over_baseline']], [0.5, 1.25])
+    self.assertEqual(bf16['peak_gflops'], 600.0)
+    self.assertAllClose([bf16['fraction_of_peak'], bf16['speedup_over_float32'],
+                         bf16['step_img_s'], bf16['achieved_gflops']], [0.625, 2.5, 25.0, 375.0])
+
+  def test_cpu_info_names_the_model_and_known_flags_only(self):
+    info = benchmark.cpu_info()
+    self.assertIsInstance(info['model'], str)
+    self.assertContainsSubset(info['flags'], benchmark.CPU_FLAGS)
+
+
 if __name__ == '__main__':
   tf.test.main()

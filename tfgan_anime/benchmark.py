@@ -30,7 +30,6 @@ import sys
 import tempfile
 import time
 
-from absl import app
 from absl import flags
 import keras
 import numpy as np
@@ -38,7 +37,10 @@ from PIL import Image
 import tensorflow as tf
 from tensorflow.python.framework import ops as tf_ops  # The cost model's FLOP counts.
 
+from tfgan_anime import choices
+from tfgan_anime import cli
 from tfgan_anime import config as config_lib
+from tfgan_anime.errors import UserError
 from tfgan_anime.training import loop as train_lib
 from tfgan_anime.data import image_io
 from tfgan_anime.data import pipeline
@@ -47,6 +49,13 @@ from tfgan_anime.data import tfrecord
 from tfgan_anime.models import layers as layers_lib
 
 SECTIONS = ('peak', 'pipeline', 'step', 'end_to_end')
+# Short names of the precisions in result keys: 'wgan_gp' is float32, 'wgan_gp_bf16' bfloat16.
+SHORT = {'float32': '', 'mixed_bfloat16': '_bf16', 'mixed_float16': '_fp16'}
+# The matmul dtype whose speed bounds a step of each precision.
+MATMUL_DTYPE = {'float32': 'float32', 'mixed_bfloat16': 'bfloat16', 'mixed_float16': 'float16'}
+# CPU features that decide which precision is fast (AMX and AVX512-BF16 run bfloat16 natively).
+CPU_FLAGS = ('avx2', 'fma', 'avx512f', 'avx512_vnni', 'avx512_bf16', 'avx512_fp16', 'amx_tile',
+             'amx_bf16', 'amx_int8')
 TARGETS = {'step_fraction_of_peak': 0.70, 'pipeline_over_naive': 5.0, 'end_to_end_ratio': 1.05}
 
 
@@ -129,17 +138,44 @@ def analytic_step_flops(generator, critic, batch_size, n_critic, penalty):
   return batch_size * (n_critic * critic_update + 3 * f_g + 2 * f_d)
 
 
-def matmul_peak(sizes, repeats):
-  """{'numpy_N': summary, 'tf_N': summary} of fp32 matmul GFLOP/s, interleaved."""
+def cpu_info():
+  """{'model': the CPU's model name, 'flags': those of CPU_FLAGS it has} from /proc/cpuinfo.
+
+  Recorded with every result, so that numbers from different machines are never mixed.
+  """
+  model, present = '', set()
+  try:
+    with open('/proc/cpuinfo', encoding='utf-8', errors='replace') as f:
+      for line in f:
+        key, _, value = line.partition(':')
+        if key.strip() == 'model name' and not model:
+          model = value.strip()
+        elif key.strip() == 'flags' and not present:
+          present = set(value.split())
+  except OSError:  # Not Linux: the model from platform, no flags.
+    import platform  # pylint: disable=g-import-not-at-top
+    model = platform.processor()
+  return {'model': model, 'flags': [flag for flag in CPU_FLAGS if flag in present]}
+
+
+def matmul_peak(sizes, repeats, tf_dtypes=('float32',)):
+  """{'numpy_N': summary, 'tf_N': summary, 'tf_bfloat16_N': ...} of matmul GFLOP/s, interleaved.
+
+  numpy runs float32 only; TensorFlow runs each of `tf_dtypes` (float32 is named 'tf_N'). A
+  bfloat16 matmul is the ceiling of a mixed_bfloat16 step, as the float32 one is of a float32
+  step.
+  """
   rng = np.random.default_rng(0)
   runs = {}
   for n in sizes:
     a = rng.standard_normal((n, n), dtype=np.float32)
     b = rng.standard_normal((n, n), dtype=np.float32)
-    ta, tb = tf.constant(a), tf.constant(b)
     tf_matmul = tf.function(lambda x, y: tf.matmul(x, y))
     runs[f'numpy_{n}'] = (lambda a=a, b=b: a @ b, 2 * n**3)
-    runs[f'tf_{n}'] = (lambda ta=ta, tb=tb, f=tf_matmul: f(ta, tb).numpy(), 2 * n**3)
+    for dtype in tf_dtypes:
+      ta, tb = tf.cast(a, dtype), tf.cast(b, dtype)
+      name = f'tf_{n}' if dtype == 'float32' else f'tf_{dtype}_{n}'
+      runs[name] = (lambda ta=ta, tb=tb, f=tf_matmul: f(ta, tb).numpy(), 2 * n**3)
   for fn, _ in runs.values():
     fn()
   rates = {name: [] for name in runs}
@@ -223,16 +259,16 @@ def pipeline_rates(data, resolution, batch_size, n_critic, repeats, num_images):
 
 # --- Steps ----------------------------------------------------------------------------------
 
-def benchmark_config(kind, batch_size, n_critic, resolution=64, jit_compile=False):
+def benchmark_config(kind, batch_size, n_critic, resolution=64, jit_compile=False,
+                     mixed_precision='float32'):
   """The seed report's 64 px WGAN-GP or DCGAN as a TrainConfig."""
+  common = dict(model_dir='unused', resolution=resolution, batch_size=batch_size,
+                jit_compile=jit_compile, mixed_precision=mixed_precision)
   if kind == 'wgan_gp':
-    return config_lib.TrainConfig(model_dir='unused', resolution=resolution,
-                                  batch_size=batch_size, n_critic=n_critic, loss='wasserstein',
-                                  penalty='gp', d_norm='none', jit_compile=jit_compile)
-  return config_lib.TrainConfig(model_dir='unused', resolution=resolution, batch_size=batch_size,
-                                n_critic=1, loss='non_saturating', penalty='none',
-                                d_norm='batch', g_beta1=0.5, d_beta1=0.5,
-                                jit_compile=jit_compile)
+    return config_lib.TrainConfig(n_critic=n_critic, loss='wasserstein', penalty='gp',
+                                  d_norm='none', **common)
+  return config_lib.TrainConfig(n_critic=1, loss='non_saturating', penalty='none',
+                                d_norm='batch', g_beta1=0.5, d_beta1=0.5, **common)
 
 
 def with_keras_leaky_relu(critic):
@@ -253,7 +289,8 @@ def baseline_step(config, generator, critic):
   One tf.function; the critic is called separately on real, fake and (for gp) interpolated
   images, inside one tape per critic update, with tf.random draws and Keras' Adam. Unlike
   keras.io it draws epsilon from U[0, 1] and gives each critic update its own real batch, so
-  that it does the same work as GAN.train_step.
+  that it does the same work as GAN.train_step. Under a mixed policy the critic's logits are
+  cast to float32 before the losses, as GAN.train_step does (bfloat16 needs no loss scaling).
   """
   d_opt = keras.optimizers.Adam(config.d_lr, beta_1=config.d_beta1, beta_2=config.d_beta2)
   g_opt = keras.optimizers.Adam(config.g_lr, beta_1=config.g_beta1, beta_2=config.g_beta2)
@@ -271,15 +308,15 @@ def baseline_step(config, generator, critic):
       z = tf.random.normal([batch, config.z_dim])
       with tf.GradientTape() as tape:
         fake = generator(z, training=True)
-        fake_logits = critic(fake, training=True)
-        real_logits = critic(real, training=True)
+        fake_logits = tf.cast(critic(fake, training=True), tf.float32)
+        real_logits = tf.cast(critic(real, training=True), tf.float32)
         if wgan:
           d_loss = tf.reduce_mean(fake_logits) - tf.reduce_mean(real_logits)
           alpha = tf.random.uniform([batch, 1, 1, 1])
           interpolated = real + alpha * (fake - real)
           with tf.GradientTape() as gp_tape:
             gp_tape.watch(interpolated)
-            pred = critic(interpolated, training=True)
+            pred = tf.cast(critic(interpolated, training=True), tf.float32)
           grads = gp_tape.gradient(pred, [interpolated])[0]
           norm = tf.sqrt(tf.reduce_sum(tf.square(grads), axis=[1, 2, 3]))
           d_loss += config.gp_weight * tf.reduce_mean((norm - 1.0) ** 2)
@@ -289,7 +326,7 @@ def baseline_step(config, generator, critic):
       d_opt.apply_gradients(zip(d_grads, critic.trainable_variables))
     z = tf.random.normal([batch, config.z_dim])
     with tf.GradientTape() as tape:
-      fake_logits = critic(generator(z, training=True), training=True)
+      fake_logits = tf.cast(critic(generator(z, training=True), training=True), tf.float32)
       g_loss = -tf.reduce_mean(fake_logits) if wgan else bce(fake_logits, 1.0)
     g_grads = tape.gradient(g_loss, generator.trainable_variables)
     g_opt.apply_gradients(zip(g_grads, generator.trainable_variables))
@@ -298,37 +335,47 @@ def baseline_step(config, generator, critic):
   return step
 
 
-def step_rates(kinds, batch_size, n_critic, repeats, resolution=64, jit_compile=False,
-               peak_size=4096):
-  """Times GAN.train_step against the baseline for each kind ('wgan_gp', 'dcgan').
+def _step_runs(kind, precision, batch_size, n_critic, resolution, jit_compile):
+  """{name: run} of GAN.train_step and the baseline for one kind at one precision."""
+  config = benchmark_config(kind, batch_size, n_critic, resolution, jit_compile, precision)
+  gan = train_lib.build_gan(config)  # Sets the global dtype policy to `precision`.
+  data = tf.random.uniform([batch_size, config.n_critic, resolution, resolution, 3], -1, 1,
+                           seed=1)
+  ours = tf.function(gan.train_step, jit_compile=jit_compile)
+  baseline_critic = with_keras_leaky_relu(gan.critic)
+  keras.utils.set_random_seed(config.seed)
+  baseline_generator = keras.models.clone_model(gan.generator)
+  baseline_generator.set_weights(gan.generator.get_weights())
+  base = baseline_step(config, baseline_generator, baseline_critic)
+  analytic = analytic_step_flops(gan.generator, gan.critic, batch_size, config.n_critic,
+                                 config.penalty)
+  name = kind + SHORT[precision]
+  runs = {}
+  for run_name, fn in ((name, ours), (name + '_baseline', base)):
+    runs[run_name] = {'fn': fn, 'data': data, 'images': batch_size * config.n_critic,
+                      'flops': count_flops(fn.get_concrete_function(data)),
+                      'analytic_flops': analytic, 'precision': precision}
+  return runs
 
-  The matmul peak is measured again in the same interleaved loop, so that the fraction of peak
-  compares a step with the peak under the same load.
+
+def step_rates(kinds, batch_size, n_critic, repeats, resolution=64, jit_compile=False,
+               peak_size=4096, precisions=('float32',)):
+  """Times GAN.train_step against the baseline for each kind ('wgan_gp', 'dcgan') and precision.
+
+  Every step of every precision runs in one interleaved loop, and the numpy matmul peak is
+  measured again in it, so that all of them see the same load.
 
   Returns:
     ({name: {'seconds': summary, 'img_s': ..., 'flops': int, 'analytic_flops': int, ...}} for
-    names '<kind>' and '<kind>_baseline', timed interleaved after one warm-up call each;
-    summary of the numpy peak_size^2 matmul GFLOP/s measured between them).
+    names '<kind><short>' and '<kind><short>_baseline' (short: '' for float32, '_bf16' for
+    mixed_bfloat16, see SHORT), timed after one warm-up call each; summary of the numpy
+    peak_size^2 matmul GFLOP/s measured between them).
   """
   runs = {}
-  for kind in kinds:
-    config = benchmark_config(kind, batch_size, n_critic, resolution, jit_compile)
-    gan = train_lib.build_gan(config)
-    data = tf.random.uniform([batch_size, config.n_critic, resolution, resolution, 3], -1, 1,
-                             seed=1)
-    ours = tf.function(gan.train_step, jit_compile=jit_compile)
-    baseline_critic = with_keras_leaky_relu(gan.critic)
-    keras.utils.set_random_seed(config.seed)
-    baseline_generator = keras.models.clone_model(gan.generator)
-    baseline_generator.set_weights(gan.generator.get_weights())
-    base = baseline_step(config, baseline_generator, baseline_critic)
-    images = batch_size * config.n_critic
-    analytic = analytic_step_flops(gan.generator, gan.critic, batch_size, config.n_critic,
-                                   config.penalty)
-    for name, fn in ((kind, ours), (kind + '_baseline', base)):
-      flops = count_flops(fn.get_concrete_function(data))
-      runs[name] = {'fn': fn, 'data': data, 'images': images, 'flops': flops,
-                    'analytic_flops': analytic}
+  for precision in precisions:
+    for kind in kinds:
+      runs.update(_step_runs(kind, precision, batch_size, n_critic, resolution, jit_compile))
+  keras.mixed_precision.set_dtype_policy('float32')
   for run in runs.values():
     _block(run['fn'](run['data']))  # Trace (and compile) + one untimed step.
   n = peak_size
@@ -357,6 +404,7 @@ def step_rates(kinds, batch_size, n_critic, repeats, resolution=64, jit_compile=
         'flops_per_img': run['flops'] / run['images'],
         'gflops': run['flops'] / median / 1e9,
         'batch_size': batch_size, 'n_critic': run['data'].shape[1],
+        'precision': run['precision'],
     }
   return results, summary(peak)
 
@@ -414,86 +462,161 @@ def end_to_end_rates(folder, batch_size, n_critic, repeats, resolution=64, jit_c
 # --- The report -----------------------------------------------------------------------------
 
 def run_benchmark(sections=SECTIONS, quick=False, batch_size=None, n_critic=5, repeats=None,
-                  num_images=None, resolution=64, jit_compile=False, workdir=None, log=print):
-  """Runs the chosen sections; returns the results as one flat dict (see `--json`)."""
-  batch_size = batch_size or (8 if quick else 64)
-  repeats = repeats or (2 if quick else 3)
-  num_images = num_images or (512 if quick else 2048)
-  peak_size = 2048 if quick else 4096
-  result = {'quick': quick, 'batch_size': batch_size, 'n_critic': n_critic,
-            'resolution': resolution, 'repeats': repeats, 'jit_compile': jit_compile,
-            'load_average_start': os.getloadavg()[0], 'cpus': os.cpu_count(),
-            'tensorflow': tf.__version__}
+                  num_images=None, resolution=64, jit_compile=False, workdir=None, log=print,
+                  precisions=('float32',)):
+  """Runs the chosen sections; returns the results as one flat dict (see `--json`).
+
+  precisions: the Keras dtype policies whose steps are timed side by side (float32,
+    mixed_bfloat16, mixed_float16); the peak section measures TensorFlow's matmul in each.
+  """
+  precisions = check_precisions(precisions)
+  settings = {'quick': quick, 'batch_size': batch_size or (8 if quick else 64),
+              'n_critic': n_critic, 'repeats': repeats or (2 if quick else 3),
+              'num_images': num_images or (512 if quick else 2048), 'resolution': resolution,
+              'jit_compile': jit_compile, 'policies': list(precisions),
+              'peak_size': 2048 if quick else 4096}
+  result = dict(settings, load_average_start=os.getloadavg()[0], cpus=os.cpu_count(),
+                cpu=cpu_info(), tensorflow=tf.__version__)
   if quick:
-    log(f'Quick mode: batch {batch_size} (not the seed\'s 64), {repeats} repeats, '
-        f'{num_images} images.')
+    log(f'Quick mode: batch {settings["batch_size"]} (not the seed\'s 64), '
+        f'{settings["repeats"]} repeats, {settings["num_images"]} images.')
   started = time.perf_counter()
   section_seconds = {}
   own_workdir = workdir is None
   workdir = workdir or tempfile.mkdtemp(prefix='tfgan_benchmark_')
+  data = None
   try:
-    if 'peak' in sections:
-      log('Peak: fp32 matmul ...')
+    for section in SECTIONS:
+      if section not in sections:
+        continue
+      if section in ('pipeline', 'end_to_end') and data is None:
+        log(f'Data: {settings["num_images"]} synthetic 96x96 JPEG faces and shards in '
+            f'{workdir} ...')
+        mark = time.perf_counter()
+        data = make_benchmark_data(workdir, settings['num_images'], resolution)
+        section_seconds['data'] = time.perf_counter() - mark
       mark = time.perf_counter()
-      peak = matmul_peak(sorted({2048, peak_size}), max(repeats, 3))
-      best = max(peak, key=lambda name: peak[name]['median'])
-      result.update(peak_gflops=peak[best]['median'], peak_source=best, peak=peak)
-      section_seconds['peak'] = time.perf_counter() - mark
-    if 'pipeline' in sections or 'end_to_end' in sections:
-      log(f'Data: {num_images} synthetic 96x96 JPEG faces and shards in {workdir} ...')
-      mark = time.perf_counter()
-      data = make_benchmark_data(workdir, num_images, resolution)
-      section_seconds['data'] = time.perf_counter() - mark
-    if 'pipeline' in sections:
-      log('Pipeline ...')
-      mark = time.perf_counter()
-      rates = pipeline_rates(data, resolution, batch_size, n_critic, repeats, num_images)
-      best = max((name for name in rates if name != 'naive'),
-                 key=lambda name: rates[name]['median'])
-      result.update(pipeline_img_s=rates[best]['median'], pipeline_source=best,
-                    naive_pipeline_img_s=rates['naive']['median'], pipelines=rates)
-      for name, rate in rates.items():
-        result[f'{name}_img_s'] = rate['median']
-      result['pipeline_over_naive'] = result['pipeline_img_s'] / result['naive_pipeline_img_s']
-      section_seconds['pipeline'] = time.perf_counter() - mark
-    if 'step' in sections:
-      log('Steps (each: trace, one untimed step, then interleaved repeats) ...')
-      mark = time.perf_counter()
-      steps, peak_during_steps = step_rates(('wgan_gp', 'dcgan'), batch_size, n_critic,
-                                            repeats, resolution, jit_compile, peak_size)
-      ours, base = steps['wgan_gp'], steps['wgan_gp_baseline']
-      result.update(step_img_s=ours['img_s'], baseline_step_img_s=base['img_s'],
-                    speedup_over_baseline=ours['img_s'] / base['img_s'],
-                    flops_per_img=ours['flops_per_img'],
-                    baseline_flops_per_img=base['flops_per_img'],
-                    flops_per_step=ours['flops'], analytic_flops_per_step=ours['analytic_flops'],
-                    achieved_gflops=ours['gflops'], baseline_achieved_gflops=base['gflops'],
-                    dcgan_step_img_s=steps['dcgan']['img_s'],
-                    dcgan_baseline_step_img_s=steps['dcgan_baseline']['img_s'], steps=steps)
-      result['peak_during_steps'] = peak_during_steps
-      # Against the peak measured between the steps (same load), and the higher of the two.
-      peak = max(peak_during_steps['median'], result.get('peak_gflops', 0.0))
-      result['step_fraction_of_peak'] = result['achieved_gflops'] / peak
-      result['step_fraction_of_peak_same_load'] = (result['achieved_gflops'] /
-                                                   peak_during_steps['median'])
-      section_seconds['step'] = time.perf_counter() - mark
-    if 'end_to_end' in sections:
-      log('End to end: fit() on the folder against fit() on one in-memory element ...')
-      mark = time.perf_counter()
-      e2e = end_to_end_rates(data['folder'], batch_size, n_critic, repeats, resolution,
-                             jit_compile)
-      result.update(end_to_end_img_s=e2e['end_to_end']['img_s'],
-                    in_memory_fit_img_s=e2e['in_memory']['img_s'],
-                    end_to_end_ratio=e2e['ratio'], train_step_traces=e2e['traces'],
-                    end_to_end=e2e)
-      section_seconds['end_to_end'] = time.perf_counter() - mark
+      _SECTION_RUNNERS[section](result, settings, data, log)
+      section_seconds[section] = time.perf_counter() - mark
   finally:
     if own_workdir:
       shutil.rmtree(workdir, ignore_errors=True)
+  _summarise_precisions(result)
   result['section_seconds'] = section_seconds
   result['load_average_end'] = os.getloadavg()[0]
   result['seconds'] = time.perf_counter() - started
   return result
+
+
+def check_precisions(precisions):
+  """The precisions as a tuple, float32 first if present; UserError for an unknown one."""
+  precisions = tuple(dict.fromkeys(precisions))  # Unique, in order.
+  unknown = [p for p in precisions if p not in choices.MIXED_PRECISION]
+  if unknown or not precisions:
+    raise UserError(f'Invalid --precisions. Received: precisions={",".join(precisions)!r}; '
+                    f'accepted: a comma-separated subset of {", ".join(choices.MIXED_PRECISION)}')
+  return tuple(sorted(precisions, key=lambda p: p != 'float32'))
+
+
+def _run_peak(result, settings, data, log):
+  del data
+  log('Peak: matmul ...')
+  dtypes = [MATMUL_DTYPE[p] for p in settings['policies']]
+  peak = matmul_peak(sorted({2048, settings['peak_size']}), max(settings['repeats'], 3),
+                     tuple(dict.fromkeys(['float32'] + dtypes)))
+  best = max(filter(_is_float32_peak, peak), key=lambda name: peak[name]['median'])
+  result.update(peak_gflops=peak[best]['median'], peak_source=best, peak=peak)
+
+
+def _run_pipeline(result, settings, data, log):
+  log('Pipeline ...')
+  rates = pipeline_rates(data, settings['resolution'], settings['batch_size'],
+                         settings['n_critic'], settings['repeats'], settings['num_images'])
+  best = max((name for name in rates if name != 'naive'), key=lambda name: rates[name]['median'])
+  result.update(pipeline_img_s=rates[best]['median'], pipeline_source=best,
+                naive_pipeline_img_s=rates['naive']['median'], pipelines=rates)
+  for name, rate in rates.items():
+    result[f'{name}_img_s'] = rate['median']
+  result['pipeline_over_naive'] = result['pipeline_img_s'] / result['naive_pipeline_img_s']
+
+
+def _run_steps(result, settings, data, log):
+  del data
+  log('Steps (each: trace, one untimed step, then interleaved repeats) ...')
+  steps, peak_during_steps = step_rates(
+      ('wgan_gp', 'dcgan'), settings['batch_size'], settings['n_critic'], settings['repeats'],
+      settings['resolution'], settings['jit_compile'], settings['peak_size'],
+      settings['policies'])
+  result['steps'] = steps
+  result['peak_during_steps'] = peak_during_steps
+  first = settings['policies'][0]
+  ours, base = steps['wgan_gp' + SHORT[first]], steps['wgan_gp' + SHORT[first] + '_baseline']
+  result.update(step_img_s=ours['img_s'], baseline_step_img_s=base['img_s'],
+                speedup_over_baseline=ours['img_s'] / base['img_s'],
+                flops_per_img=ours['flops_per_img'],
+                baseline_flops_per_img=base['flops_per_img'],
+                flops_per_step=ours['flops'], analytic_flops_per_step=ours['analytic_flops'],
+                achieved_gflops=ours['gflops'], baseline_achieved_gflops=base['gflops'],
+                dcgan_step_img_s=steps['dcgan' + SHORT[first]]['img_s'],
+                dcgan_baseline_step_img_s=steps['dcgan' + SHORT[first] + '_baseline']['img_s'])
+  if first == 'float32':
+    # Against the peak measured between the steps (same load), and the higher of the two.
+    peak = max(peak_during_steps['median'], result.get('peak_gflops', 0.0))
+    result['step_fraction_of_peak'] = result['achieved_gflops'] / peak
+    result['step_fraction_of_peak_same_load'] = (result['achieved_gflops'] /
+                                                 peak_during_steps['median'])
+
+
+def _run_end_to_end(result, settings, data, log):
+  log('End to end: fit() on the folder against fit() on one in-memory element ...')
+  e2e = end_to_end_rates(data['folder'], settings['batch_size'], settings['n_critic'],
+                         settings['repeats'], settings['resolution'], settings['jit_compile'])
+  result.update(end_to_end_img_s=e2e['end_to_end']['img_s'],
+                in_memory_fit_img_s=e2e['in_memory']['img_s'],
+                end_to_end_ratio=e2e['ratio'], train_step_traces=e2e['traces'],
+                end_to_end=e2e)
+
+
+_SECTION_RUNNERS = {'peak': _run_peak, 'pipeline': _run_pipeline, 'step': _run_steps,
+                    'end_to_end': _run_end_to_end}
+
+
+def _is_float32_peak(name):
+  """'numpy_N' and 'tf_N' are float32 matmuls; 'tf_bfloat16_N' and 'tf_float16_N' are not."""
+  return name.split('_')[1].isdigit()
+
+
+def _precision_peak(result, precision):
+  """The matmul GFLOP/s that bounds a step of `precision`: the best of its dtype's sizes."""
+  peak = result.get('peak', {})
+  if precision == 'float32':
+    names = list(filter(_is_float32_peak, peak))
+  else:
+    names = [n for n in peak if n.startswith(f'tf_{MATMUL_DTYPE[precision]}_')]
+  if precision == 'float32' and 'peak_during_steps' in result:
+    return max([peak[n]['median'] for n in names] + [result['peak_during_steps']['median']])
+  return max((peak[n]['median'] for n in names), default=None)
+
+
+def _summarise_precisions(result):
+  """result['precisions']: {policy: step_img_s, achieved_gflops, peak_gflops, ...}."""
+  if 'steps' not in result:
+    return
+  summary_by_precision = {}
+  for precision in result['policies']:
+    ours = result['steps']['wgan_gp' + SHORT[precision]]
+    base = result['steps']['wgan_gp' + SHORT[precision] + '_baseline']
+    peak = _precision_peak(result, precision)
+    summary_by_precision[precision] = {
+        'step_img_s': ours['img_s'], 'achieved_gflops': ours['gflops'], 'peak_gflops': peak,
+        'fraction_of_peak': ours['gflops'] / peak if peak else None,
+        'baseline_step_img_s': base['img_s'], 'speedup_over_baseline': ours['img_s'] / base['img_s'],
+        'dcgan_step_img_s': result['steps']['dcgan' + SHORT[precision]]['img_s']}
+  result['precisions'] = summary_by_precision
+  if 'float32' in summary_by_precision:
+    fp32 = summary_by_precision['float32']['step_img_s']
+    for values in summary_by_precision.values():
+      values['speedup_over_float32'] = values['step_img_s'] / fp32
 
 
 def format_table(r):
@@ -501,15 +624,19 @@ def format_table(r):
   lines = [f'tfgan_anime benchmark: {r["resolution"]} px, batch {r["batch_size"]}, n_critic '
            f'{r["n_critic"]}, {r["repeats"]} repeats{" (quick)" if r["quick"] else ""}, '
            f'TensorFlow {r["tensorflow"]}, {r["cpus"]} CPUs, load average '
-           f'{r["load_average_start"]:.1f} -> {r["load_average_end"]:.1f}, {r["seconds"]:.0f} s',
-           f'{"measurement":<44}{"median":>12}{"min":>10}{"max":>10}']
+           f'{r["load_average_start"]:.1f} -> {r["load_average_end"]:.1f}, {r["seconds"]:.0f} s']
+  if r.get('cpu'):
+    lines.append(f'CPU: {r["cpu"]["model"]}; features: {" ".join(r["cpu"]["flags"]) or "none"}')
+  lines.append(f'{"measurement":<44}{"median":>12}{"min":>10}{"max":>10}')
 
   def row(label, s, unit='', scale=1.0):
     lines.append(f'{label:<44}{s["median"] * scale:>12,.1f}{s["min"] * scale:>10,.1f}'
                  f'{s["max"] * scale:>10,.1f} {unit}')
 
   for name, s in r.get('peak', {}).items():
-    row(f'matmul fp32 {name.replace("_", " ")}', s, 'GFLOP/s')
+    label = (f'matmul fp32 {name.replace("_", " ")}' if _is_float32_peak(name)
+             else f'matmul {name.replace("_", " ")}')
+    row(label, s, 'GFLOP/s')
   if 'peak_during_steps' in r:
     row('matmul fp32 numpy, between the steps', r['peak_during_steps'], 'GFLOP/s')
   for name, s in r.get('pipelines', {}).items():
@@ -538,6 +665,13 @@ def format_table(r):
                    TARGETS['end_to_end_ratio']))
   if 'speedup_over_baseline' in r:
     lines.append(f'WGAN-GP step vs baseline: {r["speedup_over_baseline"]:.2f}x img/s')
+  for precision, p in r.get('precisions', {}).items():
+    fraction = f'{p["fraction_of_peak"]:.2f}' if p['fraction_of_peak'] is not None else 'n/a'
+    peak = f'{p["peak_gflops"]:.0f}' if p['peak_gflops'] is not None else 'unmeasured'
+    lines.append(f'{precision}: WGAN-GP step {p["step_img_s"]:.2f} img/s, '
+                 f'{p["achieved_gflops"]:.1f} GFLOP/s = {fraction} of its matmul peak ({peak}); '
+                 f'{p["speedup_over_baseline"]:.2f}x the baseline; '
+                 f'{p.get("speedup_over_float32", 1.0):.2f}x float32')
   if r.get('section_seconds'):
     lines.append('seconds per section: ' + ', '.join(
         f'{name} {seconds:.0f}' for name, seconds in r['section_seconds'].items()))
@@ -559,30 +693,32 @@ def _define_flags():
   flags.DEFINE_integer('num_images', 0, 'JPEGs written for the pipeline; 0: 2048 (512 quick).')
   flags.DEFINE_bool('jit_compile', False, 'Compile the steps with XLA.')
   flags.DEFINE_list('sections', list(SECTIONS), f'Which of {", ".join(SECTIONS)} to run.')
+  flags.DEFINE_string('mixed_precision', 'float32', 'The dtype policy of the timed steps: '
+                      f'{", ".join(choices.MIXED_PRECISION)} (see --precisions).')
+  flags.DEFINE_list('precisions', [], 'Several policies, timed interleaved in one run (e.g. '
+                    'float32,mixed_bfloat16); overrides --mixed_precision.')
   flags.DEFINE_string('workdir', '', 'Where the images and shards go; default a temporary '
                       'folder, deleted at the end.')
 
 
 def main(argv):
-  if len(argv) > 1:
-    raise app.UsageError(f'Unexpected arguments: {" ".join(argv[1:])}')
+  del argv
   unknown = sorted(set(FLAGS.sections) - set(SECTIONS))
   if unknown:
-    print(f'error: Invalid --sections. Received: {unknown}; accepted: {", ".join(SECTIONS)}',
-          file=sys.stderr)
-    sys.exit(2)
+    raise UserError(f'Invalid --sections. Received: sections={",".join(FLAGS.sections)!r}; '
+                    f'accepted: a comma-separated subset of {", ".join(SECTIONS)}')
   result = run_benchmark(FLAGS.sections, FLAGS.quick, FLAGS.batch_size or None, FLAGS.n_critic,
                          FLAGS.repeats or None, FLAGS.num_images or None,
                          jit_compile=FLAGS.jit_compile, workdir=FLAGS.workdir or None,
-                         log=lambda message: print(message, file=sys.stderr, flush=True))
+                         log=lambda message: print(message, file=sys.stderr, flush=True),
+                         precisions=FLAGS.precisions or [FLAGS.mixed_precision])
   print(format_table(result))
   if FLAGS.json:
     print(json.dumps(result, default=float))
 
 
 def run():
-  _define_flags()
-  app.run(main)
+  cli.run(main, define_flags=_define_flags)
 
 
 if __name__ == '__main__':
