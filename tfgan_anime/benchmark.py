@@ -46,9 +46,10 @@ from tfgan_anime.data import image_io
 from tfgan_anime.data import pipeline
 from tfgan_anime.data import synthetic
 from tfgan_anime.data import tfrecord
+from tfgan_anime.models import dcgan
 from tfgan_anime.models import layers as layers_lib
 
-SECTIONS = ('peak', 'pipeline', 'step', 'end_to_end')
+SECTIONS = ('peak', 'convs', 'pipeline', 'step', 'end_to_end')
 # Short names of the precisions in result keys: 'wgan_gp' is float32, 'wgan_gp_bf16' bfloat16.
 SHORT = {'float32': '', 'mixed_bfloat16': '_bf16', 'mixed_float16': '_fp16'}
 # The matmul dtype whose speed bounds a step of each precision.
@@ -409,6 +410,73 @@ def step_rates(kinds, batch_size, n_critic, repeats, resolution=64, jit_compile=
   return results, summary(peak)
 
 
+def _conv_passes(x, w, dy, v):
+  """{pass: (tf.function, args)} of one strided 'same' convolution, each pass alone."""
+  strides = [1, 2, 2, 1]
+
+  def penalty(x, w, v):
+    # The penalty's second-order pass: the weight gradient of the squared input gradient.
+    with tf.GradientTape() as outer:
+      outer.watch(w)
+      with tf.GradientTape() as inner:
+        inner.watch(x)
+        y = tf.nn.conv2d(x, w, strides, 'SAME')
+      grad = inner.gradient(y, x, output_gradients=v)
+      loss = tf.reduce_sum(tf.square(tf.cast(grad, tf.float32)))
+    return outer.gradient(loss, w)
+
+  return {
+      'forward': (tf.function(lambda x, w: tf.nn.conv2d(x, w, strides, 'SAME')), (x, w)),
+      'input_grad': (tf.function(lambda w, dy: tf.raw_ops.Conv2DBackpropInput(
+          input_sizes=tf.shape(x), filter=w, out_backprop=dy, strides=strides,
+          padding='SAME')), (w, dy)),
+      'filter_grad': (tf.function(lambda x, dy: tf.raw_ops.Conv2DBackpropFilter(
+          input=x, filter_sizes=tf.shape(w), out_backprop=dy, strides=strides,
+          padding='SAME')), (x, dy)),
+      'penalty_second_order': (tf.function(penalty), (x, w, v)),
+  }
+
+
+def conv_rates(batch_size, repeats, precision='float32', resolution=64, base_width=64,
+               kernel_size=5):
+  """Each of the critic's strided convolutions alone, in each pass a WGAN-GP step runs.
+
+  Where a step loses against the matmul peak: the convolutions' own rates bound it (the rest
+  of the step is cheap elementwise work). All passes of all layers run interleaved.
+
+  Returns:
+    {'down<i> <pass>': {'seconds': summary, 'gflops': float, 'flops': int, 'shape': str}} for
+    passes forward, input_grad, filter_grad and penalty_second_order.
+  """
+  dtype = MATMUL_DTYPE[precision]
+  rng = np.random.default_rng(0)
+  runs = {}
+  size, c_in = resolution, 3
+  for i in range(dcgan.stage_layout(resolution)[1]):
+    c_out = base_width * 2**i
+    x = tf.constant(rng.standard_normal((batch_size, size, size, c_in)), dtype)
+    w = tf.constant(rng.standard_normal((kernel_size, kernel_size, c_in, c_out)) * 0.05, dtype)
+    dy = tf.constant(rng.standard_normal((batch_size, size // 2, size // 2, c_out)), dtype)
+    for name, (fn, args) in _conv_passes(x, w, dy, dy).items():
+      runs[f'down{i} {name}'] = (fn, args, f'{size}x{size}x{c_in}->{c_out}')
+    size, c_in = size // 2, c_out
+  flops = {name: count_flops(fn.get_concrete_function(*args))
+           for name, (fn, args, _) in runs.items()}
+  for fn, args, _ in runs.values():
+    _block(fn(*args))
+  seconds = {name: [] for name in runs}
+  for _ in range(repeats):
+    for name, (fn, args, _) in runs.items():
+      start = time.perf_counter()
+      for _ in range(3):
+        _block(fn(*args))
+      seconds[name].append((time.perf_counter() - start) / 3)
+  return {name: {'seconds': summary(seconds[name]), 'flops': flops[name],
+                 'gflops': flops[name] / statistics.median(seconds[name]) / 1e9,
+                 'shape': runs[name][2], 'precision': precision}
+          for name in runs}
+
+
 def _block(outputs):
   """Waits for a step's results (eager tf.function calls can return before they are ready)."""
   for value in tf.nest.flatten(outputs):
@@ -528,6 +596,16 @@ def _run_peak(result, settings, data, log):
   result.update(peak_gflops=peak[best]['median'], peak_source=best, peak=peak)
 
 
+def _run_convs(result, settings, data, log):
+  del data
+  log('Convolutions alone: forward, input gradient, filter gradient, the penalty\'s pass ...')
+  result['convs'] = {}
+  for precision in settings['policies']:
+    rates = conv_rates(settings['batch_size'], max(settings['repeats'], 3), precision,
+                       settings['resolution'])
+    result['convs'].update({name + SHORT[precision]: rate for name, rate in rates.items()})
+
+
 def _run_pipeline(result, settings, data, log):
   log('Pipeline ...')
   rates = pipeline_rates(data, settings['resolution'], settings['batch_size'],
@@ -577,7 +655,7 @@ def _run_end_to_end(result, settings, data, log):
                 end_to_end=e2e)
 
 
-_SECTION_RUNNERS = {'peak': _run_peak, 'pipeline': _run_pipeline, 'step': _run_steps,
+_SECTION_RUNNERS = {'peak': _run_peak, 'convs': _run_convs, 'pipeline': _run_pipeline, 'step': _run_steps,
                     'end_to_end': _run_end_to_end}
 
 
@@ -639,6 +717,9 @@ def format_table(r):
     row(label, s, 'GFLOP/s')
   if 'peak_during_steps' in r:
     row('matmul fp32 numpy, between the steps', r['peak_during_steps'], 'GFLOP/s')
+  for name, s in r.get('convs', {}).items():
+    lines.append(f'{"conv " + name:<44}{s["gflops"]:>12,.1f} GFLOP/s at {s["shape"]}, '
+                 f'{s["seconds"]["median"] * 1e3:,.2f} ms')
   for name, s in r.get('pipelines', {}).items():
     row(f'pipeline {name}', s, 'img/s')
   for name, s in r.get('steps', {}).items():
