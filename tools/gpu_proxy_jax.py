@@ -10,7 +10,9 @@ sample epsilon ~ U[0, 1]), then one generator update; Adam(1e-4, 0, 0.9) for bot
 
 Prints one JSON line: step seconds (median of timed steps after warm-up), images/s, and achieved
 TFLOP/s from the FLOPs per step TensorFlow's profiler counted for the same networks on CPU
-(LAB_NOTES.md: 1,789 GFLOP per n_critic-5 step at batch 64, 458 at n_critic 1; linear in batch).
+(the lab's early profiler count, before the LeakyReLU change: 1,789 GFLOP per n_critic-5 step at
+batch 64, 458 at n_critic 1; linear in batch. `python -m tfgan_anime.benchmark` counts today's
+step: 1,242 GFLOP, docs/BENCHMARKS.md).
 """
 
 import argparse
@@ -29,8 +31,9 @@ import keras  # pylint: disable=g-import-not-at-top
 
 from tfgan_anime.models import dcgan  # pylint: disable=g-import-not-at-top
 
-# GFLOP per step at batch 64, counted by TensorFlow's profiler (LAB_NOTES.md): a critic update is
-# 333 GFLOP and a generator update 125 GFLOP.
+# GFLOP per step at batch 64, counted by TensorFlow's profiler in the lab before the project's
+# LeakyReLU change (kept so the figures in docs/gpu_proxy_h200.jsonl stay comparable): a critic
+# update is 333 GFLOP and a generator update 125 GFLOP.
 CRITIC_UPDATE_GFLOP_B64 = 333.0
 GENERATOR_UPDATE_GFLOP_B64 = 125.0
 
