@@ -40,6 +40,29 @@ class EvaluateBinaryTest(tf.test.TestCase):
     self.assertEqual(results['toy_modes_captured'], 1)
     self.assertAlmostEqual(results['toy_reverse_kl'], 2.0794415, places=5)  # log 8
 
+  def _run(self, *args):
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL='2', PYTHONPATH=REPO)
+    return subprocess.run([sys.executable, '-m', 'tfgan_anime.evaluate', *args], cwd=REPO,
+                          env=env, capture_output=True, text=True, timeout=300, check=False)
+
+  def test_bad_input_is_one_error_line_and_exit_2(self):
+    # Refused before TensorFlow loads: stderr holds that one line and nothing else.
+    result = self._run('--real_vs_real', '--data=toy2d:ring8', '--metrics=fid')
+    self.assertEqual(result.returncode, 2, result.stderr[-2000:])
+    self.assertEqual(result.stderr.strip().splitlines(),
+                     ["error: Invalid --metrics. Received: metrics='fid'; accepted: a "
+                      'comma-separated list of swd, toy for toy data'])
+    self.assertEqual(result.stdout, '')
+    # Raised by the library after TensorFlow loaded: still one line, no traceback.
+    missing = os.path.join(self.get_temp_dir(), 'no_run', 'export')
+    result = self._run(f'--saved_model={missing}', '--data=toy2d:ring8', '--metrics=swd')
+    self.assertEqual(result.returncode, 2, result.stderr[-2000:])
+    self.assertNotIn('Traceback', result.stderr)
+    errors = [line for line in result.stderr.splitlines() if line.startswith('error:')]
+    self.assertEqual(errors, [f'error: Invalid --saved_model: no saved_model.pb there. Received: '
+                              f'saved_model={missing!r}; accepted: an export directory written '
+                              'by tfgan_anime.train (<model_dir>/export or export_best)'])
+
 
 if __name__ == '__main__':
   tf.test.main()

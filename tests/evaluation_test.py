@@ -1,4 +1,5 @@
-"""The evaluation library: protocol, real-vs-real floor, exports of images and of points."""
+"""The evaluation library (protocol and runner): real-vs-real floor, exports of images and of
+points, the evaluation during training and its small-folder rule."""
 
 import json
 import math
@@ -9,8 +10,12 @@ import numpy as np
 from PIL import Image
 import tensorflow as tf
 
-from tfgan_anime import evaluation
 from tfgan_anime import export as export_lib
+from tfgan_anime.errors import UserError
+from tfgan_anime.evaluation import names
+from tfgan_anime.evaluation import protocol
+from tfgan_anime.evaluation import report
+from tfgan_anime.evaluation import runner
 from tfgan_anime.metrics import features
 from tfgan_anime.metrics import swd
 from tfgan_anime.models import dcgan
@@ -24,19 +29,17 @@ def _write_folder(root, images):
   return root
 
 
-class PointsTest(tf.test.TestCase):
+def _image_generator(image, z_dim=4):
+  """A Keras generator z -> exactly `image` (uint8 [H, W, 3]): a zero kernel, the image in
+  [-1, 1] as the bias."""
+  z = keras.Input((z_dim,))
+  flat = keras.layers.Dense(image.size, kernel_initializer='zeros',
+                            bias_initializer=keras.initializers.Constant(
+                                image.reshape(-1) / 127.5 - 1.0))(z)
+  return keras.Model(z, keras.layers.Reshape(image.shape)(flat))
 
-  def test_sliced_wasserstein_points_known_answers(self):
-    points = np.random.default_rng(0).normal(size=(500, 2))
-    self.assertEqual(evaluation.sliced_wasserstein_points(points, points), 0.0)
-    # A shift v moves every projection by v . theta: W1 = |v . theta|, mean over directions
-    # 2 |v| / pi. 4,000 random directions put the estimate within about 1%.
-    shifted = points + np.array([0.3, 0.4])
-    self.assertAllClose(
-        evaluation.sliced_wasserstein_points(points, shifted, num_directions=4000),
-        2 * 0.5 / math.pi, rtol=0.02)
-    with self.assertRaisesRegex(ValueError, r'real.shape=\(500, 2\), fake.shape=\(3, 2\)'):
-      evaluation.sliced_wasserstein_points(points, points[:3])
+
+class PointsTest(tf.test.TestCase):
 
   def test_toy_export_constant_generator(self):
     # A generator that puts every point on the first ring8 mode, (1, 0).
@@ -47,17 +50,17 @@ class PointsTest(tf.test.TestCase):
                                              os.path.join(self.get_temp_dir(), 'toy'))
     loaded = export_lib.load_generator(export_dir)
     self.assertEqual(loaded.output_key, 'samples')
-    results = evaluation.evaluate(('toy', 'swd'), 100, 'toy2d:ring8', saved_model=export_dir)
+    results = runner.evaluate(('toy', 'swd'), 100, 'toy2d:ring8', saved_model=export_dir)
     self.assertEqual(results['toy_modes_captured'], 1)
     self.assertEqual(results['toy_num_modes'], 8)
     self.assertEqual(results['toy_high_quality_fraction'], 1.0)
     self.assertAllClose(results['toy_reverse_kl'], math.log(8))
     self.assertGreater(results['swd'], 0.3)
-    floor = evaluation.evaluate(('toy', 'swd'), 2500, 'toy2d:ring8', real_vs_real=True)
+    floor = runner.evaluate(('toy', 'swd'), 2500, 'toy2d:ring8', real_vs_real=True)
     self.assertEqual(floor['toy_modes_captured'], 8)
     self.assertLess(floor['swd'], 0.05)
-    with self.assertRaisesRegex(ValueError, 'makes 2-D points, not images'):
-      evaluation.evaluate(('swd',), 10, self.get_temp_dir(), saved_model=export_dir)
+    with self.assertRaisesRegex(UserError, 'makes 2-D points, not images'):
+      runner.evaluate(('swd',), 10, self.get_temp_dir(), saved_model=export_dir)
 
 
 class ImagesTest(tf.test.TestCase):
@@ -69,15 +72,17 @@ class ImagesTest(tf.test.TestCase):
   def test_real_images_are_the_decoded_uint8_and_halves_are_disjoint(self):
     colours = [np.full((8, 8, 3), 40 * i, np.uint8) for i in range(6)]
     root = _write_folder(os.path.join(self.get_temp_dir(), 'solid'), colours)
-    first = evaluation.real_images(root, 8, 3, seed=5)
-    second = evaluation.real_images(root, 8, 3, seed=5, offset=3)
+    first = protocol.real_images(root, 8, 3, seed=5)
+    second = protocol.real_images(root, 8, 3, seed=5, offset=3)
     self.assertEqual(first.dtype, np.uint8)
     self.assertEqual(first.shape, (3, 8, 8, 3))
     values = sorted(int(image[0, 0, 0]) for image in np.concatenate([first, second]))
     self.assertEqual(values, [0, 40, 80, 120, 160, 200])  # exact pixels, each image once
-    self.assertAllEqual(first, evaluation.real_images(root, 8, 3, seed=5))
-    with self.assertRaisesRegex(ValueError, 'needs 8 .*two halves.*with 6 readable images'):
-      evaluation.real_images(root, 8, 4, offset=4)
+    self.assertAllEqual(first, protocol.real_images(root, 8, 3, seed=5))
+    # The evaluate binary's own message: its flag, the folder's count and what would fit.
+    with self.assertRaisesRegex(UserError, r'needs 8 \(two halves of --num_samples=4\).*with 6 '
+                                r'readable images; accepted: --num_samples <= 3'):
+      protocol.real_images(root, 8, 4, offset=4)
 
   def test_real_images_are_checked_and_routed_as_in_training(self):
     root = _write_folder(os.path.join(self.get_temp_dir(), 'odd'),
@@ -85,17 +90,17 @@ class ImagesTest(tf.test.TestCase):
     # Transparent RGBA goes through PIL and is composited on white, as training decodes it.
     Image.fromarray(np.zeros((8, 8, 4), np.uint8)).save(os.path.join(root, 'clear.png'))
     open(os.path.join(root, 'empty.png'), 'wb').close()  # unreadable: left out
-    images = evaluation.real_images(root, 8, 2)
+    images = protocol.real_images(root, 8, 2)
     self.assertEqual(sorted(int(image[0, 0, 0]) for image in images), [40, 255])
-    with self.assertRaisesRegex(ValueError, 'with 2 readable images'):
-      evaluation.real_images(root, 8, 3)
+    with self.assertRaisesRegex(UserError, 'with 2 readable images'):
+      protocol.real_images(root, 8, 3)
 
   def test_real_vs_real_floor_is_zero_for_identical_images(self):
     image = np.random.default_rng(0).integers(0, 256, (16, 16, 3), dtype=np.uint8)
     root = _write_folder(os.path.join(self.get_temp_dir(), 'same'), [image] * 24)
     graph = os.path.join(self.get_temp_dir(), features.INCEPTION_2015_FILENAME)
     _write_tiny_inception_graph(graph)
-    results = evaluation.evaluate(('swd', 'fid', 'kid', 'is', 'pr'), 12, root, real_vs_real=True,
+    results = runner.evaluate(('swd', 'fid', 'kid', 'is', 'pr'), 12, root, real_vs_real=True,
                                   resolution=16,
                                   inception_graph=graph, cache_dir=self.cache_dir)
     self.assertEqual(results['swd_x1e3'], 0.0)
@@ -113,39 +118,39 @@ class ImagesTest(tf.test.TestCase):
     export_dir = export_lib.export_generator(generator, os.path.join(self.get_temp_dir(), 'g'))
     noise = np.random.default_rng(1).integers(0, 256, (20, 16, 16, 3), dtype=np.uint8)
     root = _write_folder(os.path.join(self.get_temp_dir(), 'noise'), noise)
-    results = evaluation.evaluate(('swd',), 20, root, saved_model=export_dir, seed=3)
+    results = runner.evaluate(('swd',), 20, root, saved_model=export_dir, seed=3)
     # The same numbers from the pieces: uint8 real images, the export's uint8 output for the
     # seeded z, one SWD call.
-    real = evaluation.real_images(root, 16, 20, seed=3)
-    fake = export_lib.load_generator(export_dir)(evaluation.latents(4, 20, seed=3))
+    real = protocol.real_images(root, 16, 20, seed=3)
+    # The z of numpy's default generator seeded with --seed, as before latent.py existed.
+    z = np.random.default_rng(3).standard_normal((20, 4)).astype(np.float32)
+    fake = export_lib.load_generator(export_dir)(z)
     _, expected = swd.sliced_wasserstein_distance(real, fake, rng=3)
     self.assertAllClose(results['swd_x1e3'], 1e3 * expected)
     self.assertEqual(results['resolution'], 16)
-    with self.assertRaisesRegex(ValueError, 'makes 16 px images'):
-      evaluation.evaluate(('swd',), 20, root, saved_model=export_dir, resolution=32)
-    table = evaluation.format_table(results, 'title')
+    with self.assertRaisesRegex(UserError, 'makes 16 px images'):
+      runner.evaluate(('swd',), 20, root, saved_model=export_dir, resolution=32)
+    table = report.format_table(results, 'title')
     self.assertIn('SWD x1e3 (mean of levels)', table)
     json.dumps(results)  # everything in it is JSON
 
   def test_training_evaluators_are_zero_for_a_generator_of_the_real_image(self):
     image = np.random.default_rng(2).integers(0, 256, (16, 16, 3), dtype=np.uint8)
     root = _write_folder(os.path.join(self.get_temp_dir(), 'one'), [image] * 12)
-    # z -> exactly that image: a zero kernel and the image (in [-1, 1]) as the bias.
-    z = keras.Input((4,))
-    flat = keras.layers.Dense(16 * 16 * 3, kernel_initializer='zeros',
-                              bias_initializer=keras.initializers.Constant(
-                                  image.reshape(-1) / 127.5 - 1.0))(z)
-    generator = keras.Model(z, keras.layers.Reshape((16, 16, 3))(flat))
-    swd_fn, swd_name = evaluation.training_evaluator('swd', root, root, 16, 12, 4)
+    generator = _image_generator(image)
+    messages = []
+    swd_fn, swd_name = runner.training_evaluator('swd', root, root, 16, 12, 4,
+                                                 log=messages.append)
     self.assertEqual(swd_name, 'swd_x1e3')
     self.assertEqual(swd_fn(generator), 0.0)
     graph = os.path.join(self.get_temp_dir(), features.INCEPTION_2015_FILENAME)
     _write_tiny_inception_graph(graph)
-    kid_fn, kid_name = evaluation.training_evaluator('kid', root, root, 16, 12, 4,
-                                                     cache_dir=self.cache_dir,
-                                                     inception_graph=graph)
+    kid_fn, kid_name = runner.training_evaluator('kid', root, root, 16, 12, 4,
+                                                 cache_dir=self.cache_dir,
+                                                 inception_graph=graph, log=messages.append)
     self.assertEqual(kid_name, 'kid_x1e3')
     self.assertAllClose(kid_fn(generator), 0.0, atol=1e-6)
+    self.assertEqual(messages, [])  # the folder holds the 12 asked for: nothing to say
     # A different image scores above 0 on both.
     flat_layer = generator.layers[1]
     flat_layer.bias.assign(np.zeros(16 * 16 * 3, np.float32) + 0.3 * np.sign(
@@ -153,21 +158,56 @@ class ImagesTest(tf.test.TestCase):
     self.assertGreater(swd_fn(generator), 0.0)
     self.assertGreater(kid_fn(generator), 0.0)
 
+  def test_training_evaluation_shrinks_to_a_small_folder_and_says_so_once(self):
+    # --eval_num_samples=1000 on a folder of 3 images: all 3 real against 3 generated.
+    image = np.random.default_rng(5).integers(0, 256, (16, 16, 3), dtype=np.uint8)
+    root = _write_folder(os.path.join(self.get_temp_dir(), 'three'), [image] * 3)
+    generator = _image_generator(image)
+    graph = os.path.join(self.get_temp_dir(), features.INCEPTION_2015_FILENAME)
+    _write_tiny_inception_graph(graph)
+    for metric in ('swd', 'kid'):
+      messages = []
+      evaluate_fn, _ = runner.training_evaluator(metric, root, root, 16, 1000, 4,
+                                                 cache_dir=self.cache_dir, inception_graph=graph,
+                                                 log=messages.append)
+      # The same image on both sides: 0 only if both sides hold the same number of samples
+      # (SWD compares sorted projections one to one; KID's estimator is unbiased).
+      self.assertAllClose(evaluate_fn(generator), 0.0, atol=1e-6)
+      evaluate_fn(generator)
+      self.assertEqual(messages, ['Evaluation: the folder holds 3 images; evaluating on 3 real '
+                                  'and 3 generated samples (--eval_num_samples=1000).'])
+
+  def test_training_evaluation_of_a_folder_too_small_names_eval_num_samples(self):
+    root = _write_folder(os.path.join(self.get_temp_dir(), 'single'),
+                         [np.zeros((16, 16, 3), np.uint8)])
+    with self.assertRaisesRegex(UserError, r'^Invalid --eval_num_samples .*at least 2 real '
+                                r'images. Received: eval_num_samples=1000 with .* holding 1 '
+                                r'readable image; accepted') as caught:
+      runner.training_evaluator('swd', root, root, 16, 1000, 4, log=self.fail)
+    self.assertNotIn('--num_samples', str(caught.exception))
+    with self.assertRaisesRegex(UserError, r"Invalid --eval_metric. Received: eval_metric='fid'"):
+      runner.training_evaluator('fid', root, root, 16, 1, 4)
+
+  def test_a_folder_without_an_export_is_a_user_error(self):
+    with self.assertRaisesRegex(UserError, r'Invalid --saved_model: no saved_model.pb there. '
+                                r"Received: saved_model='/nonexistent/export'"):
+      runner.evaluate(('swd',), 10, 'toy2d:ring8', saved_model='/nonexistent/export')
+
   def test_errors_name_the_flag(self):
-    with self.assertRaisesRegex(ValueError, r'--metrics=fid,kid needs Inception features.*'
+    with self.assertRaisesRegex(UserError, r'--metrics=fid,kid needs Inception features.*'
                                 r'--inception_graph=PATH.*inception-2015-12-05.tgz.*'
                                 r'--inception_keras_weights=PATH'):
-      evaluation.evaluate(('fid', 'kid', 'swd'), 100, 'synthetic_faces', real_vs_real=True)
-    self.assertNotIn('\n', evaluation.inception_missing_message(('fid',)))
-    with self.assertRaisesRegex(ValueError, r"Invalid --metrics. Received: metrics='fid,nope'"):
-      evaluation.parse_metrics('fid,nope')
-    with self.assertRaisesRegex(ValueError, 'accepted: .*swd, toy for toy data'):
-      evaluation.parse_metrics('fid', toy=True)
-    self.assertEqual(evaluation.parse_metrics(' swd, tags'), ('swd', 'tags'))
-    with self.assertRaisesRegex(ValueError, 'Missing --saved_model'):
-      evaluation.evaluate(('swd',), 100, 'synthetic_faces')
-    with self.assertRaisesRegex(ValueError, 'tags with --data=synthetic_faces'):
-      evaluation.evaluate(('tags',), 100, self.get_temp_dir(), real_vs_real=True)
+      runner.evaluate(('fid', 'kid', 'swd'), 100, 'synthetic_faces', real_vs_real=True)
+    self.assertNotIn('\n', runner.inception_missing_message(('fid',)))
+    with self.assertRaisesRegex(UserError, r"Invalid --metrics. Received: metrics='fid,nope'"):
+      names.parse_metrics('fid,nope')
+    with self.assertRaisesRegex(UserError, 'accepted: .*swd, toy for toy data'):
+      names.parse_metrics('fid', toy=True)
+    self.assertEqual(names.parse_metrics(' swd, tags'), ('swd', 'tags'))
+    with self.assertRaisesRegex(UserError, 'Missing --saved_model'):
+      runner.evaluate(('swd',), 100, 'synthetic_faces')
+    with self.assertRaisesRegex(UserError, 'tags with --data=synthetic_faces'):
+      runner.evaluate(('tags',), 100, self.get_temp_dir(), real_vs_real=True)
 
 
 if __name__ == '__main__':

@@ -8,6 +8,7 @@ from absl.testing import parameterized
 import numpy as np
 import tensorflow as tf
 
+from tfgan_anime.errors import UserError
 from tfgan_anime.metrics import features
 
 _FEATURE_DIM = 4
@@ -96,7 +97,7 @@ class InceptionGraphExtractorTest(tf.test.TestCase):
     self.assertStartsWith(extractor.cache_key, 'inception2015-' + _sha256(self.path)[:16])
 
   def test_wrong_hash_fails_with_a_clear_message(self):
-    with self.assertRaisesRegex(ValueError, 'SHA256 mismatch.*Received: path=.*sha256=' +
+    with self.assertRaisesRegex(UserError, 'SHA256 mismatch.*Received: path=.*sha256=' +
                                 _sha256(self.path) + '.*expected_sha256=None'):
       features.InceptionGraphExtractor(self.path, expected_sha256='0' * 64)
 
@@ -108,8 +109,7 @@ class InceptionGraphExtractorTest(tf.test.TestCase):
 
   def test_missing_file_names_where_to_get_it(self):
     missing = os.path.join(self.get_temp_dir(), 'nowhere', 'graph.pb')
-    with self.assertRaisesRegex(FileNotFoundError,
-                                'inception-2015-12-05.tgz.*--inception_graph='):
+    with self.assertRaisesRegex(UserError, 'inception-2015-12-05.tgz.*--inception_graph='):
       features.InceptionGraphExtractor(missing)
 
   def test_graph_without_the_tensors_is_rejected(self):
@@ -119,7 +119,7 @@ class InceptionGraphExtractorTest(tf.test.TestCase):
       tf.constant(1.0, name='something_else')
     with open(path, 'wb') as f:
       f.write(graph.as_graph_def().SerializeToString())
-    with self.assertRaisesRegex(ValueError, "no 'ExpandDims:0'"):
+    with self.assertRaisesRegex(UserError, "no 'ExpandDims:0'"):
       features.InceptionGraphExtractor(path, expected_sha256=None)
 
 
@@ -142,14 +142,14 @@ class KerasInceptionV3ExtractorTest(tf.test.TestCase):
     self.assertAllClose(logits, model(x, training=False), rtol=1e-4, atol=1e-4)
 
   def test_missing_weights_name_where_to_get_them(self):
-    with self.assertRaisesRegex(FileNotFoundError, 'inception_v3_weights_tf_dim_ordering'):
+    with self.assertRaisesRegex(UserError, 'inception_v3_weights_tf_dim_ordering'):
       features.KerasInceptionV3Extractor(os.path.join(self.get_temp_dir(), 'none.h5'))
 
   def test_wrong_md5_fails(self):
     path = os.path.join(self.get_temp_dir(), 'junk.h5')
     with open(path, 'wb') as f:
       f.write(b'not weights')
-    with self.assertRaisesRegex(ValueError, 'MD5 mismatch'):
+    with self.assertRaisesRegex(UserError, 'MD5 mismatch'):
       features.KerasInceptionV3Extractor(path)
 
 

@@ -25,16 +25,19 @@ class FrechetDistanceTest(tf.test.TestCase, parameterized.TestCase):
     self.assertLess(abs(value), 1e-6 * np.trace(sigma))
 
   @parameterized.named_parameters(
-      ('same_mean', np.zeros(3), np.zeros(3)),
-      ('mean_shift', np.array([1.0, -2.0, 0.5]), np.array([0.0, 1.0, 0.5])),
+      # sqrt a = (1, 2, 3), sqrt b = (2, 1, 0.5): sum (sqrt a - sqrt b)^2 = 1 + 1 + 6.25.
+      ('same_mean', np.zeros(3), np.zeros(3), 8.25),
+      # ||mu1 - mu2||^2 = 1 + 9 + 0 on top.
+      ('mean_shift', np.array([1.0, -2.0, 0.5]), np.array([0.0, 1.0, 0.5]), 18.25),
   )
-  def test_diagonal_covariances_match_closed_form(self, mu1, mu2):
+  def test_diagonal_covariances_match_closed_form(self, mu1, mu2, golden):
     # Commuting (diagonal) covariances: Tr(s1 + s2 - 2 sqrt(s1 s2)) = sum (sqrt a - sqrt b)^2.
     a = np.array([1.0, 4.0, 9.0])
     b = np.array([4.0, 1.0, 0.25])
     expected = np.sum((mu1 - mu2)**2) + np.sum((np.sqrt(a) - np.sqrt(b))**2)
+    self.assertAllClose(expected, golden, rtol=1e-12)
     value = fid.frechet_distance(mu1, np.diag(a), mu2, np.diag(b))
-    self.assertAllClose(value, expected, rtol=1e-9)
+    self.assertAllClose(value, golden, rtol=1e-9)
 
   def test_full_covariances_match_symmetric_form(self):
     # Tr((s1 s2)^1/2) = Tr((s1^1/2 s2 s1^1/2)^1/2): the eigenvalues of the symmetric form are the
@@ -61,14 +64,22 @@ class FrechetDistanceTest(tf.test.TestCase, parameterized.TestCase):
     # ||mu||^2 = 1, covariance term (1 - 2)^2 + 0 = 1.
     self.assertAllClose(fid.fid_from_features(x, y), 2.0, atol=0.1)
 
-  def test_singular_covariance_gives_finite_answer(self):
-    # Fewer samples than dimensions: both covariances have rank <= 4 in 32-d.
+  def test_singular_covariances_match_symmetric_form(self):
+    # Fewer samples than dimensions: both covariances have rank <= 4 in 32-d, so sigma1 sigma2 is
+    # singular. The answer is still the closed form, computed here through the symmetric
+    # Tr((s1^1/2 s2 s1^1/2)^1/2) with eigendecompositions (no sqrtm).
     rng = np.random.default_rng(3)
     x = rng.normal(size=(5, 32))
     y = rng.normal(size=(5, 32)) + 1.0
-    value = fid.fid_from_features(x, y)
-    self.assertTrue(np.isfinite(value))
-    self.assertGreater(value, 0.0)
+    mu1, mu2 = x.mean(0), y.mean(0)
+    s1, s2 = np.cov(x, rowvar=False), np.cov(y, rowvar=False)
+    w, v = np.linalg.eigh(s1)
+    s1_root = v @ np.diag(np.sqrt(np.clip(w, 0, None))) @ v.T
+    inner = np.linalg.eigvalsh(s1_root @ s2 @ s1_root)
+    expected = (np.sum((mu1 - mu2)**2) + np.trace(s1) + np.trace(s2) -
+                2 * np.sum(np.sqrt(np.clip(inner, 0, None))))
+    # They agree to ~1e-8 (102.119...); the tolerance leaves room for round-off in either root.
+    self.assertAllClose(fid.fid_from_features(x, y), expected, rtol=1e-6)
 
   def test_exactly_singular_diagonal_covariances(self):
     a = np.diag([1.0, 0.0, 4.0])

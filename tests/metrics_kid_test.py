@@ -37,6 +37,42 @@ class KernelInceptionDistanceTest(tf.test.TestCase, parameterized.TestCase):
     mean, std = kid.kernel_inception_distance(x, y, num_subsets=3, subset_size=5)
     self.assertAllClose((mean, std), (7.0, 0.0))
 
+  def test_identical_sets_give_the_unbiased_estimators_small_negative_value(self):
+    # x == y: with S = sum_ij k(x_i, x_j) and T = sum_i k(x_i, x_i) the estimator is
+    #   2 (S - T) / (m (m - 1)) - 2 S / m^2 = 2 (S - m T) / (m^2 (m - 1)),
+    # <= 0 since S <= m T for a positive semi-definite kernel, and O(1 / m) of the kernel's
+    # diagonal: ~0, exactly 0 only when all rows are equal.
+    m, d = 200, 3
+    x = np.random.default_rng(6).normal(size=(m, d))
+    k = (x @ x.T / d + 1.0)**3
+    expected = 2 * (k.sum() - m * np.trace(k)) / (m**2 * (m - 1))
+    value = kid.mmd2_polynomial(x, x.copy())
+    self.assertAllClose(value, expected, rtol=1e-10)
+    self.assertLessEqual(value, 0.0)
+    self.assertLess(abs(value), 2 * np.mean(np.diag(k)) / (m - 1))
+    same_row = np.tile(x[:1], (m, 1))
+    self.assertAllClose(kid.mmd2_polynomial(same_row, same_row), 0.0, atol=1e-10)
+
+  def test_shift_by_a_constant_vector_by_hand(self):
+    # d = 1, x = {0, 1}, y = x + c with c = 1: y = {1, 2}; k(a, b) = (a b + 1)^3.
+    #   xx (i != i'): k(0, 1) = 1, twice, / (2 * 1)            = 1
+    #   yy (j != j'): k(1, 2) = 27, twice, / (2 * 1)           = 27
+    #   xy: k(0, 1) + k(0, 2) + k(1, 1) + k(1, 2) = 1 + 1 + 8 + 27 = 37, / 4 = 9.25
+    #   MMD^2_u = 1 + 27 - 2 * 9.25 = 9.5
+    x = np.array([[0.0], [1.0]])
+    self.assertAllClose(kid.mmd2_polynomial(x, x + 1.0), 9.5, rtol=1e-12)
+    # Subsets of 2 out of 2 are the whole sets, whatever the draw: every estimate is 9.5.
+    self.assertAllClose(kid.kernel_inception_distance(x, x + 1.0, num_subsets=3, subset_size=2),
+                        (9.5, 0.0))
+    # d = 2, x = {(1, 0), (0, 1)}, c = (1, 1): y = {(2, 1), (1, 2)}; k(a, b) = (a.b / 2 + 1)^3.
+    #   xx: k((1, 0), (0, 1)) = 1                              -> 1
+    #   yy: k((2, 1), (1, 2)) = (4 / 2 + 1)^3 = 27             -> 27
+    #   xy: k((1,0),(2,1)) = 8, k((1,0),(1,2)) = (1.5)^3 = 3.375, and symmetrically for (0, 1):
+    #       (8 + 3.375 + 3.375 + 8) / 4 = 5.6875
+    #   MMD^2_u = 1 + 27 - 2 * 5.6875 = 16.625
+    x = np.array([[1.0, 0.0], [0.0, 1.0]])
+    self.assertAllClose(kid.mmd2_polynomial(x, x + np.array([1.0, 1.0])), 16.625, rtol=1e-12)
+
   def test_mean_shift_matches_closed_form(self):
     # x ~ N(0, I_d), y ~ N(mu, I_d), M = |mu|^2. With s = a . b for independent Gaussians,
     # E s = alpha.beta, E s^2 = d + |alpha|^2 + |beta|^2 + (alpha.beta)^2 and
@@ -84,8 +120,17 @@ class KernelInceptionDistanceTest(tf.test.TestCase, parameterized.TestCase):
   def test_subset_size_is_capped_by_the_smaller_set(self):
     rng = np.random.default_rng(5)
     x, y = rng.normal(size=(8, 3)), rng.normal(size=(30, 3))
-    mean, _ = kid.kernel_inception_distance(x, y, num_subsets=2, subset_size=1000)
-    self.assertTrue(np.isfinite(mean))
+    capped = kid.kernel_inception_distance(x, y, num_subsets=2, subset_size=1000, rng=1)
+    self.assertEqual(capped, kid.kernel_inception_distance(x, y, num_subsets=2, subset_size=8,
+                                                           rng=1))
+    # Every subset of x is all 8 rows (the estimator does not depend on their order), so the
+    # mean is that of the definition over the y rows each subset drew.
+    draws = np.random.default_rng(1)
+    estimates = []
+    for _ in range(2):
+      draws.choice(8, 8, replace=False)
+      estimates.append(_mmd2_by_loops(x, y[draws.choice(30, 8, replace=False)]))
+    self.assertAllClose(capped, (np.mean(estimates), np.std(estimates)), rtol=1e-10)
 
   def test_bad_inputs_raise(self):
     with self.assertRaisesRegex(ValueError, r'Received: real_features.shape=\(5, 3\), '

@@ -1,5 +1,7 @@
 """Tests for tfgan_anime.metrics.swd."""
 
+import math
+
 from absl.testing import parameterized
 import numpy as np
 import scipy.ndimage
@@ -16,6 +18,19 @@ def _images(seed, n=32, size=32):
   chroma = scipy.ndimage.gaussian_filter(rng.normal(size=(n, size, size, 3)), sigma=(0, 3, 3, 0))
   images = 128 + 50 * luminance[..., np.newaxis] / luminance.std() + 15 * chroma / chroma.std()
   return np.clip(images, 0, 255)
+
+
+def _reference_pyramid_down(images):
+  """cv2.pyrDown written out: reflect-101 borders, the 5x5 kernel [1, 4, 6, 4, 1]^2 / 256 as one
+  2-D sum, then every other pixel from the first."""
+  kernel = np.outer([1, 4, 6, 4, 1], [1, 4, 6, 4, 1]) / 256.0
+  padded = np.pad(images, ((0, 0), (2, 2), (2, 2), (0, 0)), mode='reflect')
+  _, h, w, _ = images.shape
+  out = np.zeros_like(images, dtype=np.float64)
+  for dy in range(5):
+    for dx in range(5):
+      out += kernel[dy, dx] * padded[:, dy:dy + h, dx:dx + w, :]
+  return out[:, ::2, ::2, :].astype(np.float32)
 
 
 def _uint8(images):
@@ -41,6 +56,42 @@ class SlicedWassersteinTest(tf.test.TestCase, parameterized.TestCase):
     for level in reversed(pyramid[:-1]):
       reconstruction = level + swd._pyramid_up(reconstruction)
     self.assertAllClose(reconstruction, images, atol=1e-3)
+    # The coarsest level is the image blurred and halved twice, by a reference written out
+    # here: reflect-101 padding, the 5x5 binomial kernel, every other pixel.
+    expected = _reference_pyramid_down(_reference_pyramid_down(images))
+    self.assertAllClose(pyramid[-1], expected, atol=1e-3)
+    # Each band-pass level is what the next coarser one misses: image - up(down(image)).
+    self.assertAllClose(pyramid[1], _reference_pyramid_down(images) - swd._pyramid_up(expected),
+                        atol=1e-3)
+
+  def test_a_constant_image_has_zero_band_pass_levels(self):
+    # Blur and the gain-2 upsampling both keep a constant (borders included), so every level but
+    # the last is exactly what is left after subtracting the constant: zero.
+    images = np.full((1, 32, 32, 3), 93.0, np.float32)
+    pyramid = swd.laplacian_pyramid(images, 3)
+    for level in pyramid[:-1]:
+      self.assertAllClose(level, np.zeros_like(level), atol=1e-4)
+    self.assertAllClose(pyramid[-1], np.full((1, 8, 8, 3), 93.0), atol=1e-4)
+    self.assertAllClose(swd._pyramid_up(pyramid[-1]), np.full((1, 16, 16, 3), 93.0), atol=1e-4)
+
+  def test_pyramid_up_interpolates_between_samples(self):
+    # A horizontal ramp 0, 2, 4, ... upsampled: zero insertion then the binomial blur with gain
+    # 2 per axis puts the mean of two neighbours between them; away from the borders the ramp
+    # 0, 1, 2, ... comes back exactly.
+    ramp = np.tile(np.arange(8, dtype=np.float32) * 2, (8, 1))[np.newaxis, :, :, np.newaxis]
+    up = swd._pyramid_up(ramp)[0, 4, :, 0]
+    self.assertAllClose(up[2:-2], np.arange(2, 14, dtype=np.float32), atol=1e-5)
+
+  def test_sliced_wasserstein_points_known_answers(self):
+    points = np.random.default_rng(0).normal(size=(500, 2))
+    self.assertEqual(swd.sliced_wasserstein_points(points, points), 0.0)
+    # A shift v moves every projection by v . theta: W1 = |v . theta|, mean over directions
+    # 2 |v| / pi. 4,000 random directions put the estimate within about 1%.
+    shifted = points + np.array([0.3, 0.4])
+    self.assertAllClose(swd.sliced_wasserstein_points(points, shifted, num_directions=4000),
+                        2 * 0.5 / math.pi, rtol=0.02)
+    with self.assertRaisesRegex(ValueError, r'real.shape=\(500, 2\), fake.shape=\(3, 2\)'):
+      swd.sliced_wasserstein_points(points, points[:3])
 
   def test_identical_images_give_zero(self):
     images = _uint8(_images(1))

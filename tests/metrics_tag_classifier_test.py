@@ -8,9 +8,10 @@ import numpy as np
 from PIL import Image
 import tensorflow as tf
 
-from tfgan_anime import evaluation
 from tfgan_anime.data import image_io
 from tfgan_anime.data import tags as tags_lib
+from tfgan_anime.errors import UserError
+from tfgan_anime.evaluation import protocol
 from tfgan_anime.metrics import tag_classifier as tc
 
 _SIZE = 16
@@ -86,7 +87,7 @@ class TrainAndCacheTest(tf.test.TestCase):
     cache = os.path.join(self.get_temp_dir(), 'cache')
 
     def load(files):
-      return evaluation.images_from_files(files, _SIZE)
+      return protocol.images_from_files(files, _SIZE)
 
     files = image_io.list_images(folder)
     classifier = tc.load_or_train(cache, folder, _SIZE, files, load, progress=False)
@@ -94,6 +95,10 @@ class TrainAndCacheTest(tf.test.TestCase):
     self.assertGreater(classifier.accuracy['hair'], 0.9)
     self.assertGreater(classifier.accuracy['eyes'], 0.9)
     self.assertTrue(os.path.isfile(tc.weights_path(cache, _SIZE)))
+    # The weights and the accuracy, and no temporary file beside them.
+    weights_name = os.path.basename(tc.weights_path(cache, _SIZE))
+    self.assertCountEqual(os.listdir(os.path.join(cache, 'tag_classifier')),
+                          [weights_name, weights_name[:-len('.weights.npz')] + '.json'])
     images = np.stack([_block_image(h, e) for h, e in ((0, 0), (5, 7), (11, 9))])
     hair, eyes, features = classifier.predict(images)
     self.assertEqual(features.shape, (3, tc.FEATURE_DIM))
@@ -106,8 +111,20 @@ class TrainAndCacheTest(tf.test.TestCase):
     with self.assertRaisesRegex(ValueError, r'reads uint8 \[N, 16, 16, 3\]'):
       classifier.predict(images.astype(np.float32))
 
+  def test_weights_round_trip_and_object_arrays_are_never_unpickled(self):
+    model = tc.build_classifier(_SIZE, width=4)
+    path = os.path.join(self.get_temp_dir(), 'w.weights.npz')
+    tc.save_weights(model, path)
+    other = tc.build_classifier(_SIZE, width=4)
+    tc.load_weights(other, path)
+    for saved, loaded in zip(model.get_weights(), other.get_weights()):
+      self.assertAllEqual(saved, loaded)
+    np.savez(path, w000=np.array([{'a': 1}], dtype=object))
+    with self.assertRaisesRegex(ValueError, 'allow_pickle=False'):
+      tc.load_weights(other, path)
+
   def test_needs_a_tags_file(self):
-    with self.assertRaisesRegex(ValueError, 'without tags.csv; accepted: --data=synthetic_faces'):
+    with self.assertRaisesRegex(UserError, 'without tags.csv; accepted: --data=synthetic_faces'):
       tc.load_or_train(os.path.join(self.get_temp_dir(), 'c'), self.get_temp_dir(), _SIZE, [],
                        lambda files: None, progress=False)
 

@@ -11,83 +11,79 @@ r"""Evaluates an exported generator against real data; prints a table and writes
 --data, --synthetic_num_images and the synthetic faces' seed default to the training run's
 config.json beside the export. swd, tags and toy need no download; fid, kid, is and pr need the
 2015 Inception graph (or Keras InceptionV3 weights) from a file you give. The protocol (uint8 on
-both sides, one resize, no JPEG re-encoding) is in tfgan_anime/evaluation.py.
+both sides, one resize, no JPEG re-encoding) is in tfgan_anime/evaluation/__init__.py.
+
+Bad input (a missing export, an unknown metric, a missing Inception file, a folder too small for
+--num_samples, ...) prints one `error: ...` line and exits with status 2 (tfgan_anime/cli.py).
 """
 
-import json
-import os
-import sys
+# cli first: it is where start-up quieting goes, before anything loads TensorFlow. The modules
+# that load it are imported in main(), after the flags parse, so that --help costs nothing.
+from tfgan_anime import cli  # pylint: disable=g-bad-import-order
 
-from absl import app
 from absl import flags
 from absl import logging
 
-from tfgan_anime import evaluation
+from tfgan_anime import choices
+from tfgan_anime.evaluation import names
+from tfgan_anime.evaluation import report
 
-flags.DEFINE_string('saved_model', '', 'Export directory written by tfgan_anime.train '
-                    '(<model_dir>/export or export_best).')
-flags.DEFINE_string('data', '', 'Real data: a folder of images, synthetic_faces or toy2d:NAME; '
-                    'default: the run\'s --data from config.json beside the export.')
-flags.DEFINE_string('metrics', 'swd', 'Comma-separated: ' + ', '.join(evaluation.METRICS) +
-                    ' (toy data: swd, toy).')
-flags.DEFINE_integer('num_samples', 1000, 'Generated and real samples (real-vs-real: per half). '
-                     'Published FIDs use 50,000; fewer bias FID upwards.')
-flags.DEFINE_bool('real_vs_real', False, 'Compare two disjoint halves of the real data: the '
-                  'floor a model is judged against.')
-flags.DEFINE_string('inception_graph', '', 'classify_image_graph_def.pb from '
-                    'inception-2015-12-05.tgz, for fid, kid, is, pr.')
-flags.DEFINE_string('inception_keras_weights', '', 'Keras InceptionV3 .h5 weights instead '
-                    '(numbers not comparable with published ones).')
-flags.DEFINE_string('out_json', '', 'Where to write the results; default <model_dir>/eval.json '
-                    '(eval_real_vs_real.json with --real_vs_real).')
-flags.DEFINE_integer('seed', 0, 'Seed of z, of the real selection and of the metrics.')
-flags.DEFINE_string('cache_dir', '', 'Synthetic faces, real statistics and the tag classifier; '
-                    'default: the run\'s, else $TFGAN_ANIME_CACHE or ~/.cache/tfgan_anime.')
-flags.DEFINE_integer('synthetic_num_images', 0, 'Which synthetic faces folder; 0: the run\'s, '
-                     'else 10000.')
-flags.DEFINE_integer('resolution', 0, 'Image side; 0: the export\'s (needed with --real_vs_real '
-                     'and no --saved_model).')
-flags.DEFINE_integer('batch_size', 250, 'z per generator call.')
 FLAGS = flags.FLAGS
 
 
-def _run_scan_cache(saved_model, data, run):
-  """The run's data_scan.json when evaluating on the data it trained on: no second file check."""
-  if not saved_model or data != run.get('data'):
-    return None
-  return os.path.join(os.path.dirname(os.path.abspath(saved_model)), 'data_scan.json')
+def define_flags():
+  """The evaluate binary's flags (defined only when it runs as one)."""
+  flags.DEFINE_string('saved_model', '', 'Export directory written by tfgan_anime.train '
+                      '(<model_dir>/export or export_best).')
+  flags.DEFINE_string('data', '', 'Real data: a folder of images, synthetic_faces or toy2d:NAME; '
+                      'default: the run\'s --data from config.json beside the export.')
+  flags.DEFINE_string('metrics', 'swd', 'Comma-separated: ' + ', '.join(names.METRICS) +
+                      ' (toy data: swd, toy).')
+  flags.DEFINE_integer('num_samples', 1000, 'Generated and real samples (real-vs-real: per '
+                       'half). Published FIDs use 50,000; fewer bias FID upwards.')
+  flags.DEFINE_bool('real_vs_real', False, 'Compare two disjoint halves of the real data: the '
+                    'floor a model is judged against.')
+  flags.DEFINE_string('inception_graph', '', 'classify_image_graph_def.pb from '
+                      'inception-2015-12-05.tgz, for fid, kid, is, pr.')
+  flags.DEFINE_string('inception_keras_weights', '', 'Keras InceptionV3 .h5 weights instead '
+                      '(numbers not comparable with published ones).')
+  flags.DEFINE_string('out_json', '', 'Where to write the results; default <model_dir>/eval.json '
+                      '(eval_real_vs_real.json with --real_vs_real).')
+  flags.DEFINE_integer('seed', 0, 'Seed of z, of the real selection and of the metrics.')
+  flags.DEFINE_string('cache_dir', '', 'Synthetic faces, real statistics and the tag classifier; '
+                      'default: the run\'s, else $TFGAN_ANIME_CACHE or ~/.cache/tfgan_anime.')
+  flags.DEFINE_integer('synthetic_num_images', 0, 'Which synthetic faces folder; 0: the run\'s, '
+                       'else 10000.')
+  flags.DEFINE_integer('resolution', 0, 'Image side; 0: the export\'s (needed with '
+                       '--real_vs_real and no --saved_model).')
+  flags.DEFINE_integer('batch_size', 250, 'z per generator call.')
 
 
 def main(argv):
-  if len(argv) > 1:
-    raise app.UsageError(f'Unexpected arguments: {" ".join(argv[1:])}')
+  del argv  # cli.run refuses positional arguments.
   # TensorFlow's INFO lines (checkpoint sharding, ...) would bury the results.
   logging.set_verbosity(logging.WARNING)
-  run = evaluation.resolve_run_defaults(FLAGS.saved_model)
-  data = FLAGS.data or run.get('data') or 'synthetic_faces'
-  try:
-    from tfgan_anime.data import toy2d  # pylint: disable=g-import-not-at-top
-    metrics = evaluation.parse_metrics(FLAGS.metrics, toy=toy2d.is_toy(data))
-    results = evaluation.evaluate(
-        metrics, FLAGS.num_samples, data, saved_model=FLAGS.saved_model,
-        real_vs_real=FLAGS.real_vs_real, inception_graph=FLAGS.inception_graph,
-        inception_keras_weights=FLAGS.inception_keras_weights, seed=FLAGS.seed,
-        cache_dir=FLAGS.cache_dir or run.get('cache_dir', ''),
-        synthetic_num_images=FLAGS.synthetic_num_images or run.get('synthetic_num_images', 10000),
-        data_seed=run.get('seed', 0), resolution=FLAGS.resolution, batch_size=FLAGS.batch_size,
-        scan_cache=_run_scan_cache(FLAGS.saved_model, data, run))
-  except (ValueError, FileNotFoundError) as e:
-    print(f'error: {e}', file=sys.stderr)
-    sys.exit(2)
+  run = report.resolve_run_defaults(FLAGS.saved_model)
+  data = FLAGS.data or run.get('data') or choices.SYNTHETIC_FACES
+  # Checked before TensorFlow loads: a typo in --metrics answers at once.
+  metrics = names.parse_metrics(FLAGS.metrics, toy=data.startswith(choices.TOY_PREFIX))
+  from tfgan_anime.evaluation import runner  # pylint: disable=g-import-not-at-top
+  results = runner.evaluate(
+      metrics, FLAGS.num_samples, data, saved_model=FLAGS.saved_model,
+      real_vs_real=FLAGS.real_vs_real, inception_graph=FLAGS.inception_graph,
+      inception_keras_weights=FLAGS.inception_keras_weights, seed=FLAGS.seed,
+      cache_dir=FLAGS.cache_dir or run.get('cache_dir', ''),
+      synthetic_num_images=FLAGS.synthetic_num_images or run.get('synthetic_num_images', 10000),
+      data_seed=run.get('seed', 0), resolution=FLAGS.resolution, batch_size=FLAGS.batch_size,
+      scan_cache=report.run_scan_cache(FLAGS.saved_model, data, run))
   what = 'real vs real (two halves)' if FLAGS.real_vs_real else FLAGS.saved_model
   size = f', {results["resolution"]} px' if 'resolution' in results else ''
-  print(evaluation.format_table(
+  print(report.format_table(
       results, f'{what} on {data}: {FLAGS.num_samples} samples{size}, seed {FLAGS.seed}'))
-  out_json = FLAGS.out_json or evaluation.default_json_path(FLAGS.saved_model, FLAGS.real_vs_real)
-  with open(out_json, 'w') as f:
-    json.dump(results, f, indent=2, sort_keys=True)
+  out_json = FLAGS.out_json or report.default_json_path(FLAGS.saved_model, FLAGS.real_vs_real)
+  report.write_results(out_json, results)
   print(f'Wrote {out_json}')
 
 
 if __name__ == '__main__':
-  app.run(main)
+  cli.run(main, define_flags)

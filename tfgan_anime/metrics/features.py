@@ -40,6 +40,9 @@ import warnings
 import numpy as np
 import tensorflow as tf
 
+from tfgan_anime import images as images_lib
+from tfgan_anime.errors import UserError
+
 INCEPTION_2015_URL = ('http://download.tensorflow.org/models/image/imagenet/'
                       'inception-2015-12-05.tgz')
 INCEPTION_2015_FILENAME = 'classify_image_graph_def.pb'
@@ -78,7 +81,7 @@ def _check_hash(path, expected, algorithm, url):
     logging.warning('Not verifying %s (no expected %s given); its %s is %s. Pin it with '
                     'expected_%s=%r.', path, algorithm, algorithm, actual, algorithm, actual)
   elif actual != expected.lower():
-    raise ValueError(
+    raise UserError(
         f'{algorithm.upper()} mismatch for the weights file. Received: path={path!r} with '
         f'{algorithm}={actual}; expected {algorithm}={expected}. The file is corrupt or a '
         f'different version: download it again from {url}, or pass expected_{algorithm}=None '
@@ -93,7 +96,8 @@ def _to_numpy(images):
 
 
 def quantize_to_uint8(images):
-  """uint8 [N, H, W, C] from uint8 or float images in [-1, 1] (round, then clip to [0, 255])."""
+  """uint8 [N, H, W, C] from uint8 or float images in [-1, 1] (`images.to_uint8`: round to
+  nearest, clip to [0, 255]), a numpy array; the range is checked first."""
   images = _to_numpy(images)
   if images.dtype == np.uint8:
     return images
@@ -106,7 +110,7 @@ def quantize_to_uint8(images):
     if not (np.isfinite(low) and np.isfinite(high)) or low < -1.01 or high > 1.01:
       raise ValueError('Float `images` must be in [-1, 1] (convert [0, 255] images to uint8 '
                        f'first). Received: images in [{low:.4g}, {high:.4g}]')
-  return np.clip(np.round((images.astype(np.float32) + 1.0) * 127.5), 0, 255).astype(np.uint8)
+  return images_lib.to_uint8(images).numpy()
 
 
 def preprocess_for_features(images, size=INCEPTION_SIZE):
@@ -159,7 +163,7 @@ class InceptionGraphExtractor:
     if os.path.isdir(path):
       path = os.path.join(path, INCEPTION_2015_FILENAME)
     if not os.path.isfile(path):
-      raise FileNotFoundError(
+      raise UserError(
           f'Inception graph not found. Received: graph_path={os.fspath(graph_path)!r}. '
           f'Download {INCEPTION_2015_URL}, extract {INCEPTION_2015_FILENAME} from it and pass '
           f'its path with --inception_graph=/path/to/{INCEPTION_2015_FILENAME} '
@@ -170,11 +174,11 @@ class InceptionGraphExtractor:
       try:
         graph_def.ParseFromString(f.read())
       except Exception as e:  # protobuf's DecodeError has no stable import path
-        raise ValueError(f'Not a GraphDef file. Received: graph_path={path!r}') from e
+        raise UserError(f'Not a GraphDef file. Received: graph_path={path!r}') from e
     names = {node.name for node in graph_def.node}
     for tensor in (INCEPTION_2015_INPUT, INCEPTION_2015_POOL, INCEPTION_2015_LOGITS_MATMUL):
       if tensor.split(':')[0] not in names:
-        raise ValueError(f'The graph has no {tensor!r}; expected the 2015 Inception graph from '
+        raise UserError(f'The graph has no {tensor!r}; expected the 2015 Inception graph from '
                          f'{INCEPTION_2015_URL}. Received: graph_path={path!r}')
 
     def _features_and_logits(images):
@@ -229,7 +233,7 @@ class KerasInceptionV3Extractor:
     import keras  # pylint: disable=g-import-not-at-top
     path = os.fspath(weights_path)
     if not os.path.isfile(path):
-      raise FileNotFoundError(
+      raise UserError(
           f'InceptionV3 weights not found. Received: weights_path={path!r}. Download '
           f'{KERAS_INCEPTION_V3_URL} and pass its path with --inception_keras_weights=PATH '
           '(this package never downloads it).')
@@ -250,8 +254,9 @@ class KerasInceptionV3Extractor:
   def __call__(self, images):
     """images: float32 [N, S, S, 3] in [0, 255], S = image_size. Returns float32 numpy arrays
     (features [N, 2048], logits [N, 1000])."""
-    # keras.applications.inception_v3.preprocess_input: x / 127.5 - 1.
-    x = tf.convert_to_tensor(images, tf.float32) / 127.5 - 1.0
+    # keras.applications.inception_v3.preprocess_input: x / 127.5 - 1, the package's one map from
+    # [0, 255] to [-1, 1] (here on resized, so non-integer, values).
+    x = images_lib.from_uint8(images)
     features, logits = self._model(x, training=False)
     return features.numpy(), logits.numpy()
 

@@ -10,18 +10,18 @@ computed once per (dataset, resolution, feature extractor, sample count) and sto
 The extractor key (`extractor.cache_key` in `features.py`) holds the hash of the weight file and
 the preprocessing version, so a different network or protocol never reuses stale statistics.
 Files are read with `np.load(allow_pickle=False)`: nothing is unpickled, and a file holding
-object arrays is refused. Writes go to a temporary file renamed into place, so an interrupted run
-leaves no half-written cache entry.
+object arrays is refused. Writes go through `files.atomic_write` (a temporary file renamed into
+place), so an interrupted run leaves no half-written cache entry.
 """
 
 import hashlib
 import os
 import re
-import tempfile
 from typing import NamedTuple
 
 import numpy as np
 
+from tfgan_anime import files
 from tfgan_anime.metrics import fid
 
 
@@ -57,8 +57,6 @@ def _key_fields(dataset_name, resolution, extractor_key, num_samples):
 
 def save_statistics(path, stats, key_fields):
   """Writes `stats` (RealStatistics) and `key_fields` (str/int values) to `path` atomically."""
-  directory = os.path.dirname(os.path.abspath(path))
-  os.makedirs(directory, exist_ok=True)
   arrays = {
       'mu': np.asarray(stats.mu, np.float64),
       'sigma': np.asarray(stats.sigma, np.float64),
@@ -66,15 +64,8 @@ def save_statistics(path, stats, key_fields):
   }
   for name, value in key_fields.items():
     arrays['key_' + name] = np.array(value)  # '<U..' or int64: no object arrays, no pickle
-  fd, tmp_path = tempfile.mkstemp(suffix='.npz.tmp', dir=directory)
-  try:
-    with os.fdopen(fd, 'wb') as f:
-      np.savez(f, **arrays)
-    os.replace(tmp_path, path)
-  except BaseException:
-    if os.path.exists(tmp_path):
-      os.remove(tmp_path)
-    raise
+  with files.atomic_write(path, 'wb') as f:
+    np.savez(f, **arrays)
 
 
 def load_statistics(path, key_fields=None):

@@ -14,21 +14,23 @@ tags file (`data/tags.py`), gives:
 * a Fréchet distance between the Gaussians of real and generated penultimate features (64-d),
   FID's formula in this classifier's space.
 
-The weights are trained once (about 4,500 images, a few epochs: seconds on a CPU) and cached as a
-Keras weights file under the cache dir, keyed by this module's VERSION, the synthetic faces'
-VERSION and the resolution; the held-out accuracy goes beside it in a JSON file.
+The weights are trained once (about 4,500 images, a few epochs: seconds on a CPU) and cached
+under the cache dir as an .npz of the model's weight arrays (written atomically, read with
+allow_pickle=False), keyed by this module's VERSION, the synthetic faces' VERSION and the
+resolution; the held-out accuracy goes beside it in a JSON file.
 """
 
 import json
 import os
-import tempfile
 
 import keras
 import numpy as np
 import tensorflow as tf
 
+from tfgan_anime import files as files_lib
 from tfgan_anime.data import synthetic
 from tfgan_anime.data import tags as tags_lib
+from tfgan_anime.errors import UserError
 from tfgan_anime.metrics import fid
 
 # Bump when the network or its training changes, so that cached weights are not reused.
@@ -85,9 +87,26 @@ def build_classifier(resolution, width=32):
                      name='tag_classifier')
 
 
+_SUFFIX = '.weights.npz'
+
+
 def weights_path(cache_dir, resolution):
   return os.path.join(os.fspath(cache_dir), 'tag_classifier',
-                      f'tags_v{VERSION}_faces_v{synthetic.VERSION}_{int(resolution)}px.weights.h5')
+                      f'tags_v{VERSION}_faces_v{synthetic.VERSION}_{int(resolution)}px{_SUFFIX}')
+
+
+def save_weights(model, path):
+  """Writes `model`'s weight arrays to `path` (.npz, `w000`, `w001`, ... in model order)."""
+  arrays = {f'w{i:03d}': value for i, value in enumerate(model.get_weights())}
+  with files_lib.atomic_write(path, 'wb') as f:
+    np.savez(f, **arrays)
+
+
+def load_weights(model, path):
+  """Sets `model`'s weights from a `save_weights` file; nothing is unpickled."""
+  with np.load(path, allow_pickle=False) as data:
+    weights = [data[f'w{i:03d}'] for i in range(len(data.files))]
+  model.set_weights(weights)
 
 
 class TagClassifier:
@@ -131,8 +150,8 @@ def train_classifier(images, hair, eyes, epochs=5, batch_size=64, learning_rate=
   """
   images = np.asarray(images)
   if len(images) < 50:
-    raise ValueError(f'Too few images to train the tag classifier. Received: {len(images)} '
-                     'images; expected at least 50')
+    raise UserError(f'Too few images to train the tag classifier. Received: {len(images)} '
+                    'images; expected at least 50')
   num_held_out = min(500, len(images) // 5)
   keras.utils.set_random_seed(seed)
   model = build_classifier(images.shape[1])
@@ -160,7 +179,7 @@ def load_or_train(cache_dir, folder, resolution, files, load_images, num_images=
   """The cached classifier for `resolution`, trained on `folder` on the first call.
 
   Args:
-    cache_dir: where weights are kept (`<cache_dir>/tag_classifier/...weights.h5`).
+    cache_dir: where weights are kept (`<cache_dir>/tag_classifier/...weights.npz`).
     folder: a synthetic faces folder (`faces/*.jpg` and tags.csv).
     resolution: image side.
     files: the readable image paths of `folder` (an image's id is its file name).
@@ -168,10 +187,10 @@ def load_or_train(cache_dir, folder, resolution, files, load_images, num_images=
     num_images: at most this many images to train and hold out.
   """
   path = weights_path(cache_dir, resolution)
-  accuracy_path = path[:-len('.weights.h5')] + '.json'
+  accuracy_path = path[:-len(_SUFFIX)] + '.json'
   if os.path.isfile(path):
     model = build_classifier(resolution)
-    model.load_weights(path)
+    load_weights(model, path)
     accuracy = None
     if os.path.isfile(accuracy_path):
       with open(accuracy_path) as f:
@@ -180,9 +199,9 @@ def load_or_train(cache_dir, folder, resolution, files, load_images, num_images=
 
   tags_file = os.path.join(folder, TAGS_FILENAME)
   if not os.path.isfile(tags_file):
-    raise ValueError(f'The tag classifier trains on the synthetic faces and their {TAGS_FILENAME}. '
-                     f'Received: data folder {folder!r} without {TAGS_FILENAME}; accepted: '
-                     '--data=synthetic_faces')
+    raise UserError(f'The tag classifier trains on the synthetic faces and their {TAGS_FILENAME}. '
+                    f'Received: data folder {folder!r} without {TAGS_FILENAME}; accepted: '
+                    '--data=synthetic_faces')
   files = [files[i] for i in np.random.default_rng(1).permutation(len(files))[:num_images]]
   ids = [os.path.splitext(os.path.basename(f))[0] for f in files]
   hair, eyes = labels_from_tags(tags_lib.read_tags(tags_file), ids)
@@ -190,18 +209,8 @@ def load_or_train(cache_dir, folder, resolution, files, load_images, num_images=
     print(f'Training the tag classifier at {resolution} px on {len(files)} faces (once; cached '
           f'in {path}).', flush=True)
   classifier = train_classifier(load_images(files), hair, eyes)
-  os.makedirs(os.path.dirname(path), exist_ok=True)
-  # Keras wants the .weights.h5 suffix; write beside the final name, then rename into place.
-  fd, tmp = tempfile.mkstemp(suffix='.weights.h5', dir=os.path.dirname(path))
-  os.close(fd)
-  try:
-    classifier.model.save_weights(tmp)
-    os.replace(tmp, path)
-  finally:
-    if os.path.exists(tmp):
-      os.remove(tmp)
-  with open(accuracy_path, 'w') as f:
-    json.dump({'accuracy': classifier.accuracy}, f, indent=2)
+  save_weights(classifier.model, path)
+  files_lib.write_json(accuracy_path, {'accuracy': classifier.accuracy})
   return classifier
 
 

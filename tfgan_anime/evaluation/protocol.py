@@ -1,0 +1,91 @@
+"""What an evaluation compares: real images of a folder and generated samples, both uint8.
+
+Real images are a seeded selection of the folder's readable files, decoded as training decodes
+them (`RealData`); generated samples come from seeded z (`latent.sample`) through an export or
+an in-memory generator (`generate`). The package docstring states the protocol and why.
+"""
+
+import numpy as np
+import tensorflow as tf
+
+from tfgan_anime import images as images_lib
+from tfgan_anime.data import folder as folder_lib
+from tfgan_anime.data import scan
+from tfgan_anime.errors import UserError
+
+# The evaluation during training draws its z from seed + this offset, so that they are not the
+# sample grid's z (which uses the run's seed itself).
+TRAINING_Z_SEED_OFFSET = 7919
+
+
+class RealData:
+  """The readable images of a folder, each decoded as training decodes it.
+
+  Files are checked and routed by `scan.scan_folder` (unreadable ones left out; odd formats
+  through PIL), as `pipeline.make_dataset` does, so the real images measured are the ones
+  training saw. A selection is the first `num` files after `offset` of a seeded permutation of
+  the sorted readable files: disjoint for disjoint ranges, the same for the same seed.
+  """
+
+  def __init__(self, folder, scan_cache=None):
+    scanned = scan.scan_folder(folder, cache_path=scan_cache)
+    self.folder = scanned.folder
+    self.files = scanned.files
+    self._routes = dict(zip(scanned.files, scanned.routes))
+
+  def select(self, num, seed=0, offset=0):
+    """`num` paths: items [offset, offset + num) of the seeded permutation.
+
+    Raises UserError naming --num_samples (the evaluate binary's flag) when the folder holds
+    fewer than offset + num readable images; the training evaluator sizes its request first.
+    """
+    if len(self.files) < offset + num:
+      # offset is 0, or num for the second half of real-vs-real.
+      most = len(self.files) // 2 if offset else len(self.files)
+      raise UserError(f'Not enough images for the evaluation: it needs {offset + num} '
+                      f'({"two halves of " if offset else ""}--num_samples={num}). Received: '
+                      f'{self.folder!r} with {len(self.files)} readable images; accepted: '
+                      f'--num_samples <= {most}')
+    order = np.random.default_rng(seed).permutation(len(self.files))[offset:offset + num]
+    return [self.files[i] for i in order]
+
+  def load(self, files, resolution):
+    """uint8 [len(files), resolution, resolution, 3] of some of `self.files`."""
+    return images_from_files(files, resolution, [self._routes[f] for f in files])
+
+  def images(self, resolution, num, seed=0, offset=0):
+    """uint8 [num, resolution, resolution, 3]: `load` of `select(num, seed, offset)`."""
+    return self.load(self.select(num, seed, offset), resolution)
+
+
+def real_images(folder, resolution, num, seed=0, offset=0, scan_cache=None):
+  """uint8 [num, resolution, resolution, 3]: a seeded selection of `folder` (see RealData)."""
+  return RealData(folder, scan_cache).images(resolution, num, seed, offset)
+
+
+def images_from_files(files, resolution, routes=None):
+  """uint8 [len(files), resolution, resolution, 3] through the training decode path
+  (`folder.folder_dataset`: centre square crop, antialiased resize; routes as from the scan)."""
+  dataset = folder_lib.folder_dataset(files, resolution, shuffle=False, routes=routes)
+  dataset = dataset.take(len(files)).batch(500)
+  return np.concatenate([batch.numpy() for batch in dataset]).astype(np.uint8)
+
+
+def generate(generator_fn, z, batch_size=250):
+  """Concatenated `generator_fn(z_batch)` (numpy outputs) over z [N, z_dim] in batches."""
+  outputs = [np.asarray(generator_fn(z[i:i + batch_size]))
+             for i in range(0, len(z), batch_size)]
+  return np.concatenate(outputs)
+
+
+def generated_images(generator, z, batch_size=250):
+  """uint8 [N, H, W, 3] of an in-memory generator (float output in [-1, 1]) for z [N, z_dim]:
+  `images.to_uint8`, the export's own conversion, so that both give the same pixels."""
+  return generate(
+      lambda zb: images_lib.to_uint8(generator(tf.constant(zb), training=False)).numpy(), z,
+      batch_size)
+
+
+def generated_points(generator, z, batch_size=250):
+  """float32 [N, D] of an in-memory toy generator for z [N, z_dim]."""
+  return generate(lambda zb: generator(tf.constant(zb), training=False).numpy(), z, batch_size)

@@ -1,0 +1,309 @@
+"""The orchestration: `evaluate` (an export, or real data against itself, for the evaluate binary)
+and `training_evaluator` (the metric the training loop tracks).
+
+Bad input raises `errors.UserError` naming the flag, the value and what is accepted; the binary
+prints it as one line. The metrics themselves are in tfgan_anime/metrics/.
+"""
+
+import os
+
+from tfgan_anime import choices
+from tfgan_anime import export as export_lib
+from tfgan_anime import latent
+from tfgan_anime.data import pipeline
+from tfgan_anime.data import synthetic
+from tfgan_anime.data import toy2d
+from tfgan_anime.errors import UserError
+from tfgan_anime.evaluation import names
+from tfgan_anime.evaluation import protocol
+from tfgan_anime.metrics import features
+from tfgan_anime.metrics import fid
+from tfgan_anime.metrics import inception_score
+from tfgan_anime.metrics import kid
+from tfgan_anime.metrics import precision_recall
+from tfgan_anime.metrics import stats_cache
+from tfgan_anime.metrics import swd
+from tfgan_anime.metrics import tag_classifier
+from tfgan_anime.metrics import toy
+
+# Fewest real images the evaluation during training runs on: the floor of --eval_num_samples,
+# and what KID's unbiased estimator needs (two samples of each set).
+MIN_TRAINING_SAMPLES = 2
+
+
+def inception_missing_message(metrics):
+  """One line saying where to get a feature network, for metrics that need one."""
+  return (f'--metrics={",".join(metrics)} needs Inception features, and no network was given. '
+          f'Received: inception_graph="", inception_keras_weights=""; accepted: '
+          f'--inception_graph=PATH to {features.INCEPTION_2015_FILENAME} from '
+          f'{features.INCEPTION_2015_URL} (comparable with published FIDs), or '
+          f'--inception_keras_weights=PATH to {features.KERAS_INCEPTION_V3_URL}; '
+          f'--metrics=swd needs no download')
+
+
+def swd_metrics(real, fake, seed=0):
+  """{'swd_x1e3': mean, 'swd_levels_x1e3': [finest .. coarsest]} of uint8 image sets."""
+  levels, mean = swd.sliced_wasserstein_distance(real, fake, rng=seed)
+  return {'swd_x1e3': 1e3 * mean, 'swd_levels_x1e3': [1e3 * value for value in levels]}
+
+
+def inception_metrics(metrics, real_stats, fake_features, fake_logits, seed=0):
+  """FID / KID / IS / precision-recall from features; `real_stats` is a RealStatistics."""
+  results = {}
+  if 'fid' in metrics:
+    results['fid'] = fid.frechet_distance(real_stats.mu, real_stats.sigma,
+                                          *fid.feature_statistics(fake_features))
+  if 'kid' in metrics:
+    mean, std = kid.kernel_inception_distance(real_stats.features, fake_features,
+                                              subset_size=min(1000, len(fake_features)),
+                                              rng=seed)
+    results['kid_x1e3'], results['kid_std_x1e3'] = 1e3 * mean, 1e3 * std
+  if 'is' in metrics:
+    results['is'], results['is_std'] = inception_score.inception_score(
+        fake_logits, num_splits=min(10, len(fake_logits)), from_logits=True)
+  if 'pr' in metrics:
+    results['precision'], results['recall'] = precision_recall.precision_recall(
+        real_stats.features, fake_features)
+  return results
+
+
+def toy_metrics(name, fake):
+  """{'toy_high_quality_fraction', 'toy_modes_captured', 'toy_num_modes', 'toy_reverse_kl'}."""
+  if name not in toy2d.MIXTURES:
+    raise UserError(f'Invalid --metrics for this data. Received: metrics=toy with '
+                    f'data=toy2d:{name}; accepted: toy with toy2d:{", toy2d:".join(toy2d.MIXTURES)}'
+                    ' (the mixtures with countable modes)')
+  centres, sigma = toy2d.MIXTURES[name]
+  m = toy.toy_metrics(fake, centres, sigma)
+  return {'toy_high_quality_fraction': m.high_quality_fraction,
+          'toy_modes_captured': m.modes_captured, 'toy_num_modes': len(centres),
+          'toy_reverse_kl': m.reverse_kl}
+
+
+def _load_extractor(inception_graph, inception_keras_weights):
+  if inception_graph and inception_keras_weights:
+    raise UserError('Give one feature network. Received: inception_graph='
+                    f'{inception_graph!r}, inception_keras_weights={inception_keras_weights!r}; '
+                    'accepted: one of the two')
+  if inception_graph:
+    return features.load_feature_extractor(features.InceptionGraphExtractor.name, inception_graph)
+  return features.load_feature_extractor(features.KerasInceptionV3Extractor.name,
+                                         inception_keras_weights)
+
+
+def _real_statistics(extractor, real, folder, seed, cache_dir):
+  return stats_cache.cached_real_statistics(
+      os.path.join(cache_dir, 'stats'), f'{folder}|perm{seed}', real.shape[1],
+      extractor.cache_key, lambda: features.compute_features(extractor, real)[0],
+      num_samples=len(real))
+
+
+def _load_generator(saved_model):
+  """The export at `saved_model`, checked to be one before TensorFlow reads it."""
+  if not os.path.isfile(os.path.join(saved_model, 'saved_model.pb')):
+    raise UserError(f'Invalid --saved_model: no saved_model.pb there. Received: '
+                    f'saved_model={saved_model!r}; accepted: an export directory written by '
+                    'tfgan_anime.train (<model_dir>/export or export_best)')
+  return export_lib.load_generator(saved_model)
+
+
+def _check_request(metrics, num_samples, data, saved_model, real_vs_real, has_network):
+  """Raises UserError for a request that cannot work, before anything is loaded."""
+  if num_samples < 10:
+    raise UserError(f'Invalid --num_samples. Received: num_samples={num_samples}; accepted: an '
+                    'integer >= 10')
+  if not real_vs_real and not saved_model:
+    raise UserError('Missing --saved_model. Received: saved_model=""; accepted: an export '
+                    'directory (<model_dir>/export), or --real_vs_real')
+  needs_features = [m for m in metrics if m in names.INCEPTION_METRICS]
+  if needs_features and not has_network:
+    raise UserError(inception_missing_message(needs_features))
+  if 'tags' in metrics and data != pipeline.SYNTHETIC_FACES:
+    raise UserError(f'Invalid --metrics. Received: metrics=tags with data={data!r}; accepted: '
+                    'tags with --data=synthetic_faces (its classifier reads their colours)')
+
+
+def evaluate(metrics, num_samples, data, saved_model='', real_vs_real=False, inception_graph='',
+             inception_keras_weights='', seed=0, cache_dir='', synthetic_num_images=10000,
+             data_seed=0, resolution=0, batch_size=250, scan_cache=None):
+  """Evaluates an export (or real data against itself) on `data`. Returns a dict of results.
+
+  Args:
+    metrics: names from names.METRICS (see `names.parse_metrics`).
+    num_samples: generated images and real images (real-vs-real: real images per half).
+    data: a folder, 'synthetic_faces' or 'toy2d:NAME'.
+    saved_model: export directory (unused with real_vs_real, except for the resolution).
+    real_vs_real: compare two disjoint halves of the real data instead of a generator.
+    inception_graph, inception_keras_weights: feature network file for fid/kid/is/pr.
+    seed: seed of z, of the real selection and of the metrics' random projections/subsets.
+    cache_dir: synthetic faces, real statistics and the tag classifier live here.
+    synthetic_num_images, data_seed: which synthetic faces folder (as in training).
+    resolution: image side; 0: the export's output side (required for real-vs-real without one).
+    batch_size: z per generator call.
+    scan_cache: the file check's JSON cache (a run's data_scan.json), or None.
+
+  Returns:
+    A flat dict: the metric values (keys as in `report.format_table`) and what was measured
+    (saved_model, data, num_samples, resolution, real_vs_real, feature_extractor, ...).
+
+  Raises:
+    UserError: for input that cannot work (the flag, the value and what is accepted).
+  """
+  _check_request(metrics, num_samples, data, saved_model, real_vs_real,
+                 bool(inception_graph or inception_keras_weights))
+  cache_dir = cache_dir or synthetic.default_cache_dir()
+  generator = _load_generator(saved_model) if saved_model else None
+  results = {'saved_model': saved_model, 'data': data, 'num_samples': num_samples,
+             'real_vs_real': bool(real_vs_real), 'seed': seed}
+  if toy2d.is_toy(data):
+    results.update(_evaluate_points(metrics, num_samples, data, generator, saved_model, seed,
+                                    batch_size))
+    return results
+  if generator is not None and generator.output_key != 'images':
+    raise UserError(f'The export makes 2-D points, not images. Received: saved_model='
+                    f'{saved_model!r} with data={data!r}; accepted: --data=toy2d:NAME')
+  real_data = protocol.RealData(
+      pipeline.resolve_folder(data, cache_dir, synthetic_num_images, data_seed), scan_cache)
+  real, fake = _real_and_generated_images(real_data, generator, num_samples, resolution, seed,
+                                          batch_size)
+  results.update({'folder': real_data.folder, 'resolution': int(real.shape[1])})
+  results.update(_image_metrics(metrics, real, fake, real_data, seed, cache_dir,
+                                inception_graph, inception_keras_weights))
+  return results
+
+
+def _evaluate_points(metrics, num_samples, data, generator, saved_model, seed, batch_size):
+  """Toy data: the mixture's own samples against the export's points (or a second draw)."""
+  name = toy2d.parse(data)
+  real = toy2d.sample(name, num_samples, seed=seed)
+  if generator is None:  # real vs real
+    fake = toy2d.sample(name, num_samples, seed=seed + 1)
+  else:
+    if generator.output_key != 'samples':
+      raise UserError(f'The export makes images, not points. Received: saved_model='
+                      f'{saved_model!r} with data={data!r}; accepted: an export of a toy run')
+    fake = protocol.generate(generator, latent.sample(num_samples, generator.z_dim, seed),
+                             batch_size)
+  results = {}
+  if 'swd' in metrics:
+    results['swd'] = swd.sliced_wasserstein_points(real, fake, seed=seed)
+  if 'toy' in metrics:
+    results.update(toy_metrics(name, fake))
+  return results
+
+
+def _real_and_generated_images(real_data, generator, num_samples, resolution, seed, batch_size):
+  """uint8 (real, fake) at one resolution; without a generator fake is the second real half."""
+  if generator is not None:
+    fake = protocol.generate(generator, latent.sample(num_samples, generator.z_dim, seed),
+                             batch_size)
+    if resolution and resolution != fake.shape[1]:
+      raise UserError(f'Invalid --resolution. Received: resolution={resolution}; the export '
+                      f'makes {fake.shape[1]} px images (leave --resolution at 0)')
+    return real_data.images(fake.shape[1], num_samples, seed), fake
+  if not resolution:
+    raise UserError('Missing --resolution. Received: resolution=0 with real_vs_real and no '
+                    '--saved_model; accepted: the image side to compare at (e.g. 32 or 64)')
+  return (real_data.images(resolution, num_samples, seed),
+          real_data.images(resolution, num_samples, seed, offset=num_samples))
+
+
+def _image_metrics(metrics, real, fake, real_data, seed, cache_dir, inception_graph,
+                   inception_keras_weights):
+  """The image metrics of uint8 real and fake [N, H, W, 3] that `metrics` asks for."""
+  results = {}
+  if 'swd' in metrics:
+    results.update(swd_metrics(real, fake, seed))
+  needs_features = [m for m in metrics if m in names.INCEPTION_METRICS]
+  if needs_features:
+    extractor = _load_extractor(inception_graph, inception_keras_weights)
+    real_stats = _real_statistics(extractor, real, real_data.folder, seed, cache_dir)
+    fake_features, fake_logits = features.compute_features(extractor, fake)
+    results.update(inception_metrics(needs_features, real_stats, fake_features, fake_logits, seed))
+    results['feature_extractor'] = extractor.cache_key
+  if 'tags' in metrics:
+    resolution = real.shape[1]
+    classifier = tag_classifier.load_or_train(
+        cache_dir, real_data.folder, resolution, real_data.files,
+        lambda files: real_data.load(files, resolution))
+    results.update(tag_classifier.tag_metrics(classifier.predict(real), classifier.predict(fake)))
+    if classifier.accuracy:
+      results['tag_classifier_accuracy'] = classifier.accuracy
+  return results
+
+
+def training_evaluator(metric, data, folder, resolution, num_samples, z_dim, seed=0, cache_dir='',
+                       inception_graph='', inception_keras_weights='', scan_cache=None, log=None):
+  """The evaluation during training: (evaluate_fn(generator) -> float, TensorBoard name).
+
+  Real samples (and, for KID, their features) are drawn once here; every call generates from
+  the same z, so successive values differ only by what the generator learned.
+
+  A folder with fewer readable images than `num_samples` is evaluated on all of them, with as
+  many generated samples, and `log` says so once: a smaller evaluation still ranks the run's
+  checkpoints against each other, where stopping would cost the user a run for a default they
+  did not choose.
+
+  Args:
+    metric: 'swd' (x 1e3 on images; sliced W1 in data units on toy points) or 'kid' (x 1e3).
+    data, folder: the data spec and the folder `pipeline.make_dataset` resolved (`DataInfo`).
+    resolution, num_samples, z_dim, seed: as in the TrainConfig (num_samples is
+      --eval_num_samples).
+    cache_dir: for the real-statistics cache of KID.
+    inception_graph, inception_keras_weights: the feature network file of KID.
+    scan_cache: the run's data_scan.json, so that the folder is not checked twice.
+    log: a function of one message line (default: print to stdout).
+
+  Raises:
+    UserError: an unknown metric, or a folder with fewer than MIN_TRAINING_SAMPLES readable
+      images (naming --eval_num_samples and the folder's count).
+  """
+  if toy2d.is_toy(data):
+    real_points = toy2d.sample(toy2d.parse(data), num_samples, seed=seed)
+    z = latent.sample(num_samples, z_dim, seed + protocol.TRAINING_Z_SEED_OFFSET)
+    return (lambda generator: swd.sliced_wasserstein_points(
+        real_points, protocol.generated_points(generator, z), seed=seed)), 'swd'
+  if metric not in choices.EVAL_METRICS:
+    raise UserError(f'Invalid --eval_metric. Received: eval_metric={metric!r}; accepted: '
+                    f'{", ".join(choices.EVAL_METRICS)}')
+  real_data = protocol.RealData(folder, scan_cache)
+  num_samples = _training_sample_count(real_data, num_samples, log or _say)
+  # Rows of one seeded draw: a shrunk evaluation's z are the first rows of the full one's.
+  z = latent.sample(num_samples, z_dim, seed + protocol.TRAINING_Z_SEED_OFFSET)
+  real = real_data.images(resolution, num_samples, seed)
+
+  if metric == 'swd':
+    return (lambda generator: swd_metrics(
+        real, protocol.generated_images(generator, z), seed)['swd_x1e3']), 'swd_x1e3'
+  extractor = _load_extractor(inception_graph, inception_keras_weights)
+  real_stats = _real_statistics(extractor, real, real_data.folder, seed,
+                                cache_dir or synthetic.default_cache_dir())
+
+  def kid_fn(generator):
+    fake_features, _ = features.compute_features(extractor,
+                                                 protocol.generated_images(generator, z))
+    mean, _ = kid.kernel_inception_distance(real_stats.features, fake_features,
+                                            subset_size=min(1000, num_samples), rng=seed)
+    return 1e3 * mean
+
+  return kid_fn, 'kid_x1e3'
+
+
+def _training_sample_count(real_data, num_samples, log):
+  """`num_samples`, or all the folder's readable images when it holds fewer (said once)."""
+  available = len(real_data.files)
+  if available >= num_samples:
+    return num_samples
+  if available < MIN_TRAINING_SAMPLES:
+    raise UserError(f'Invalid --eval_num_samples for this folder: the evaluation needs at least '
+                    f'{MIN_TRAINING_SAMPLES} real images. Received: eval_num_samples={num_samples} '
+                    f'with {real_data.folder!r} holding {available} readable image'
+                    f'{"" if available == 1 else "s"}; accepted: a folder of at least '
+                    f'{MIN_TRAINING_SAMPLES} images, or --eval_every_epochs=0 (no evaluation)')
+  log(f'Evaluation: the folder holds {available} images; evaluating on {available} real and '
+      f'{available} generated samples (--eval_num_samples={num_samples}).')
+  return available
+
+
+def _say(message):
+  print(message, flush=True)
