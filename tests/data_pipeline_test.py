@@ -7,7 +7,7 @@ from PIL import Image
 import tensorflow as tf
 
 from tfgan_anime.data import folder
-from tfgan_anime.data import image_io
+from tfgan_anime.data import pil_images
 from tfgan_anime.data import pipeline
 from tfgan_anime.data import synthetic
 from tfgan_anime.data import tags
@@ -43,7 +43,7 @@ class FolderPipelineTest(tf.test.TestCase):
 
   def test_decode_crop_resize_and_colour(self):
     root = self._folder()
-    paths = image_io.list_images(root)
+    paths = pil_images.list_images(root)
     self.assertEqual([os.path.relpath(p, root) for p in paths],
                      ['a.png', 'd.png', os.path.join('sub', 'B.PNG'), os.path.join('sub', 'c.png')])
     ds = folder.folder_dataset(paths, resolution=4, shuffle=False)
@@ -59,7 +59,7 @@ class FolderPipelineTest(tf.test.TestCase):
     self.assertAllEqual(images[3][0, 0], [0, 0, 255])
 
   def test_shuffle_is_seeded_and_repeats(self):
-    paths = image_io.list_images(self._folder())
+    paths = pil_images.list_images(self._folder())
     order = lambda seed: [int(x.numpy().sum()) for x in  # pylint: disable=g-long-lambda
                           folder.folder_dataset(paths, 4, seed=seed).take(8)]
     self.assertEqual(order(1), order(1))
@@ -97,7 +97,7 @@ class ShardPipelineTest(tf.test.TestCase):
     for i in range(6):
       _save(os.path.join(root, f'{i}.png'), rng.integers(0, 256, (8, 12, 3), dtype=np.uint8))
     shards = os.path.join(self.get_temp_dir(), 'shards')
-    tfrecord.write_shards(image_io.list_images(root), shards, num_shards)
+    tfrecord.write_shards(pil_images.list_images(root), shards, num_shards)
     return root, os.path.join(shards, 'images-*.tfrecord')
 
   def _images(self, dataset, num_images):
