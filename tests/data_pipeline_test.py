@@ -1,6 +1,7 @@
 """The folder pipeline, critic grouping, synthetic faces and tag files."""
 
 import os
+from unittest import mock
 
 import numpy as np
 from PIL import Image
@@ -210,6 +211,23 @@ class SyntheticFacesTest(tf.test.TestCase):
     self.assertEqual(synthetic.ensure_synthetic_faces(12, seed=3, cache_dir=cache), path)
     self.assertEqual(os.path.getmtime(os.path.join(path, 'faces', files[0])), mtime)
     # No staging folder is left behind.
+    self.assertEqual([n for n in os.listdir(cache) if n.startswith('.')], [])
+
+  def test_a_copy_another_process_finished_first_is_kept(self):
+    cache = self.get_temp_dir()
+    folder_name = f'synthetic_faces_v{synthetic.VERSION}_n2_seed9'
+    draw = synthetic._draw_into  # pylint: disable=protected-access
+
+    def draw_while_another_finishes(staging, final, *args):
+      os.makedirs(os.path.join(final, 'faces'))
+      with open(os.path.join(final, 'theirs.txt'), 'w') as f:
+        f.write('x')
+      draw(staging, final, *args)
+
+    with mock.patch.object(synthetic, '_draw_into', draw_while_another_finishes):
+      path = synthetic.ensure_synthetic_faces(2, seed=9, cache_dir=cache, progress=False)
+    self.assertEqual(path, os.path.join(cache, folder_name))
+    self.assertEqual(sorted(os.listdir(path)), ['faces', 'theirs.txt'])  # theirs, not replaced
     self.assertEqual([n for n in os.listdir(cache) if n.startswith('.')], [])
 
   def test_seeded_and_varied(self):

@@ -58,6 +58,22 @@ class ScanTest(tf.test.TestCase):
                  os.fsdecode(b'latin1 \xe9t\xe9.png'), 'tiny.png', 'gray.png'):
       self.assertEqual(routes[name], 'tf', name)
 
+  def test_decoding_whole_gives_the_same_verdict_and_the_pixels_training_reads(self):
+    # The data doctor and the shard writer decode every file (decode=True); training's check
+    # takes the fast path. Both must agree on every file, reason included.
+    skipped = dict(self.result.skipped)
+    routes = dict(zip(self.result.files, self.result.routes))
+    for path in pil_images.list_images(self.folder):
+      whole = scan.check_file(path, decode=True)
+      name = os.path.relpath(path, self.folder)
+      if whole.route is None:
+        self.assertEqual(whole.reason, skipped[name], name)
+        continue
+      self.assertEqual(whole.route, routes[path], name)
+      self.assertAllEqual(whole.pixels, pil_images.load_rgb(path))
+      with open(path, 'rb') as f:
+        self.assertEqual(whole.data, f.read())
+
   def test_unreadable_files_are_named_with_a_reason(self):
     self.assertEqual([name for name, _ in self.result.skipped], UNREADABLE)
     reasons = dict(self.result.skipped)
