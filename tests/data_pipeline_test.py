@@ -1,13 +1,14 @@
 """The folder pipeline, critic grouping, synthetic faces and tag files."""
 
 import os
+from unittest import mock
 
 import numpy as np
 from PIL import Image
 import tensorflow as tf
 
 from tfgan_anime.data import folder
-from tfgan_anime.data import image_io
+from tfgan_anime.data import pil_images
 from tfgan_anime.data import pipeline
 from tfgan_anime.data import synthetic
 from tfgan_anime.data import tags
@@ -43,7 +44,7 @@ class FolderPipelineTest(tf.test.TestCase):
 
   def test_decode_crop_resize_and_colour(self):
     root = self._folder()
-    paths = image_io.list_images(root)
+    paths = pil_images.list_images(root)
     self.assertEqual([os.path.relpath(p, root) for p in paths],
                      ['a.png', 'd.png', os.path.join('sub', 'B.PNG'), os.path.join('sub', 'c.png')])
     ds = folder.folder_dataset(paths, resolution=4, shuffle=False)
@@ -59,7 +60,7 @@ class FolderPipelineTest(tf.test.TestCase):
     self.assertAllEqual(images[3][0, 0], [0, 0, 255])
 
   def test_shuffle_is_seeded_and_repeats(self):
-    paths = image_io.list_images(self._folder())
+    paths = pil_images.list_images(self._folder())
     order = lambda seed: [int(x.numpy().sum()) for x in  # pylint: disable=g-long-lambda
                           folder.folder_dataset(paths, 4, seed=seed).take(8)]
     self.assertEqual(order(1), order(1))
@@ -97,7 +98,7 @@ class ShardPipelineTest(tf.test.TestCase):
     for i in range(6):
       _save(os.path.join(root, f'{i}.png'), rng.integers(0, 256, (8, 12, 3), dtype=np.uint8))
     shards = os.path.join(self.get_temp_dir(), 'shards')
-    tfrecord.write_shards(image_io.list_images(root), shards, num_shards)
+    tfrecord.write_shards(pil_images.list_images(root), shards, num_shards)
     return root, os.path.join(shards, 'images-*.tfrecord')
 
   def _images(self, dataset, num_images):
@@ -210,6 +211,23 @@ class SyntheticFacesTest(tf.test.TestCase):
     self.assertEqual(synthetic.ensure_synthetic_faces(12, seed=3, cache_dir=cache), path)
     self.assertEqual(os.path.getmtime(os.path.join(path, 'faces', files[0])), mtime)
     # No staging folder is left behind.
+    self.assertEqual([n for n in os.listdir(cache) if n.startswith('.')], [])
+
+  def test_a_copy_another_process_finished_first_is_kept(self):
+    cache = self.get_temp_dir()
+    folder_name = f'synthetic_faces_v{synthetic.VERSION}_n2_seed9'
+    draw = synthetic._draw_into  # pylint: disable=protected-access
+
+    def draw_while_another_finishes(staging, final, *args):
+      os.makedirs(os.path.join(final, 'faces'))
+      with open(os.path.join(final, 'theirs.txt'), 'w') as f:
+        f.write('x')
+      draw(staging, final, *args)
+
+    with mock.patch.object(synthetic, '_draw_into', draw_while_another_finishes):
+      path = synthetic.ensure_synthetic_faces(2, seed=9, cache_dir=cache, progress=False)
+    self.assertEqual(path, os.path.join(cache, folder_name))
+    self.assertEqual(sorted(os.listdir(path)), ['faces', 'theirs.txt'])  # theirs, not replaced
     self.assertEqual([n for n in os.listdir(cache) if n.startswith('.')], [])
 
   def test_seeded_and_varied(self):

@@ -12,7 +12,7 @@ import tensorflow as tf
 import testing_utils
 from tfgan_anime.data import decode
 from tfgan_anime.data import folder
-from tfgan_anime.data import image_io
+from tfgan_anime.data import pil_images
 from tfgan_anime.data import pipeline
 from tfgan_anime.data import scan
 from tfgan_anime.errors import UserError
@@ -27,8 +27,8 @@ def _stream_of(files, routes, count):
 
 
 def _expected_pixels(path, resolution):
-  """What training should see for one file: image_io's RGB, centre-cropped and resized."""
-  return decode.square_uint8(image_io.load_rgb(path), resolution).numpy()
+  """What training should see for one file: pil_images's RGB, centre-cropped and resized."""
+  return decode.square_uint8(pil_images.load_rgb(path), resolution).numpy()
 
 
 class ScanTest(tf.test.TestCase):
@@ -57,6 +57,22 @@ class ScanTest(tf.test.TestCase):
     for name in ('LARGE.JPG', 'photo 4000x3000.jpg', 'with space.png', 'café ñandú 顔.png',
                  os.fsdecode(b'latin1 \xe9t\xe9.png'), 'tiny.png', 'gray.png'):
       self.assertEqual(routes[name], 'tf', name)
+
+  def test_decoding_whole_gives_the_same_verdict_and_the_pixels_training_reads(self):
+    # The data doctor and the shard writer decode every file (decode=True); training's check
+    # takes the fast path. Both must agree on every file, reason included.
+    skipped = dict(self.result.skipped)
+    routes = dict(zip(self.result.files, self.result.routes))
+    for path in pil_images.list_images(self.folder):
+      whole = scan.check_file(path, decode=True)
+      name = os.path.relpath(path, self.folder)
+      if whole.route is None:
+        self.assertEqual(whole.reason, skipped[name], name)
+        continue
+      self.assertEqual(whole.route, routes[path], name)
+      self.assertAllEqual(whole.pixels, pil_images.load_rgb(path))
+      with open(path, 'rb') as f:
+        self.assertEqual(whole.data, f.read())
 
   def test_unreadable_files_are_named_with_a_reason(self):
     self.assertEqual([name for name, _ in self.result.skipped], UNREADABLE)
@@ -141,7 +157,7 @@ class ScanTest(tf.test.TestCase):
 
 
 class StreamTest(tf.test.TestCase):
-  """The stream decodes every readable image exactly as image_io does, in a seeded order."""
+  """The stream decodes every readable image exactly as pil_images does, in a seeded order."""
 
   @classmethod
   def setUpClass(cls):
@@ -165,7 +181,7 @@ class StreamTest(tf.test.TestCase):
     n = len(self.expected)
     stream = self._stream(2 * n, seed=3)
     for epoch in (stream[:n], stream[n:]):
-      # Pixel for pixel as image_io decodes them: CMYK, 16-bit, alpha on white, palette, GIF,
+      # Pixel for pixel as pil_images decodes them: CMYK, 16-bit, alpha on white, palette, GIF,
       # BMP, WebP, the EXIF rotation and the TensorFlow-decoded JPEGs and PNGs alike.
       unseen = list(range(n))  # face.png has a byte-identical copy: match each once.
       for image in epoch:
@@ -178,7 +194,7 @@ class StreamTest(tf.test.TestCase):
   def test_alpha_is_composited_on_white_in_training(self):
     index = [os.path.basename(p) for p in self.scanned.files].index('alpha.png')
     image = self._stream(index + 1, shuffle=False)[index]
-    # The transparent bottom-right quarter is white, as image_io makes it (TF would drop alpha).
+    # The transparent bottom-right quarter is white, as pil_images makes it (TF would drop alpha).
     self.assertAllEqual(image[-1, -1], [255, 255, 255])
 
   def test_starting_later_is_the_tail_of_the_stream(self):

@@ -1,17 +1,62 @@
 """2-D toy data: the mixtures' modes, the shapes' geometry, seeded streams, critic grouping."""
 
+import os
+import subprocess
+import sys
+
 from absl.testing import parameterized
 import numpy as np
 import tensorflow as tf
 
+from tfgan_anime import choices
 from tfgan_anime.data import pipeline
 from tfgan_anime.data import toy2d
+from tfgan_anime.errors import UserError
 from tfgan_anime.metrics import toy
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+class MixturesTest(tf.test.TestCase):
+
+  def test_ring8(self):
+    centres, sigma = toy2d.ring8()
+    self.assertEqual(centres.shape, (8, 2))
+    self.assertAllClose(np.linalg.norm(centres, axis=1), np.ones(8))
+    self.assertAllClose(centres[2], [0.0, 1.0])
+    self.assertEqual(sigma, 0.01)
+
+  def test_grid25(self):
+    centres, sigma = toy2d.grid25()
+    self.assertEqual(centres.shape, (25, 2))
+    self.assertEqual(sorted(set(centres[:, 0])), [-4, -2, 0, 2, 4])
+    self.assertLen({tuple(c) for c in centres}, 25)
+    self.assertEqual(sigma, 0.05)
+
+  def test_the_metrics_read_the_data_mixtures(self):
+    self.assertIs(toy.ring8, toy2d.ring8)
+    self.assertIs(toy.grid25, toy2d.grid25)
 
 
 class ToyDataTest(tf.test.TestCase, parameterized.TestCase):
 
-  @parameterized.parameters(('ring8', toy.ring8), ('grid25', toy.grid25))
+  def test_names_are_the_choices(self):
+    # config.py validates --data against choices without importing this module.
+    self.assertEqual(tuple(toy2d.DATASETS), choices.TOY_DATASETS)
+    self.assertEqual(toy2d.PREFIX, choices.TOY_PREFIX)
+    self.assertEqual(tuple(toy2d.MIXTURES), ('ring8', 'grid25'))
+
+  def test_importing_runs_no_tensorflow_op(self):
+    # MultiWorkerMirroredStrategy must come before the process's first op, and config-time
+    # modules import this one: its mixtures are numpy until a sampler runs.
+    code = ('import tensorflow as tf; from tensorflow.python.eager import context; '
+            'import tfgan_anime.data.toy2d; import tfgan_anime.metrics.toy; '
+            'print(context.context()._context_handle is None)')
+    result = subprocess.run([sys.executable, '-c', code], cwd=REPO, capture_output=True,
+                            text=True, env=dict(os.environ, PYTHONPATH=REPO), check=False)
+    self.assertEqual(result.stdout.strip().splitlines()[-1:], ['True'], result.stderr[-2000:])
+
+  @parameterized.parameters(('ring8', toy2d.ring8), ('grid25', toy2d.grid25))
   def test_mixtures_use_the_metric_centres(self, name, mixture):
     centres, sigma = mixture()
     self.assertAllClose(toy2d.MIXTURES[name][0], centres)
@@ -95,7 +140,7 @@ class ToyDataTest(tf.test.TestCase, parameterized.TestCase):
           self.assertAllEqual(element[b, i].ravel(), np.arange(size) + 100.0 * (i * 2 + b))
 
   def test_unknown_name(self):
-    with self.assertRaisesRegex(ValueError, r"data='toy2d:ring9'.*toy2d:ring8, toy2d:grid25"):
+    with self.assertRaisesRegex(UserError, r"data='toy2d:ring9'.*toy2d:ring8, toy2d:grid25"):
       toy2d.parse('toy2d:ring9')
     self.assertFalse(toy2d.is_toy('/data/faces'))
 

@@ -1,4 +1,4 @@
-"""Known-answer tests for tfgan_anime.metrics.toy."""
+"""Known-answer tests for tfgan_anime.metrics.toy, on the mixtures of data/toy2d.py."""
 
 import math
 
@@ -6,29 +6,13 @@ from absl.testing import parameterized
 import numpy as np
 import tensorflow as tf
 
+from tfgan_anime.data import toy2d
 from tfgan_anime.metrics import toy
-
-
-class MixturesTest(tf.test.TestCase):
-
-  def test_ring8(self):
-    centres, sigma = toy.ring8()
-    self.assertEqual(centres.shape, (8, 2))
-    self.assertAllClose(np.linalg.norm(centres, axis=1), np.ones(8))
-    self.assertAllClose(centres[2], [0.0, 1.0])
-    self.assertEqual(sigma, 0.01)
-
-  def test_grid25(self):
-    centres, sigma = toy.grid25()
-    self.assertEqual(centres.shape, (25, 2))
-    self.assertEqual(sorted(set(centres[:, 0])), [-4, -2, 0, 2, 4])
-    self.assertLen({tuple(c) for c in centres}, 25)
-    self.assertEqual(sigma, 0.05)
 
 
 class ToyMetricsTest(tf.test.TestCase, parameterized.TestCase):
 
-  @parameterized.named_parameters(('ring8', toy.ring8), ('grid25', toy.grid25))
+  @parameterized.named_parameters(('ring8', toy2d.ring8), ('grid25', toy2d.grid25))
   def test_samples_at_every_mode(self, mixture):
     centres, sigma = mixture()
     samples = np.repeat(centres, 10, axis=0)
@@ -39,7 +23,7 @@ class ToyMetricsTest(tf.test.TestCase, parameterized.TestCase):
     self.assertAllEqual(result.mode_counts, np.full(len(centres), 10))
 
   def test_all_samples_at_one_mode(self):
-    centres, sigma = toy.ring8()
+    centres, sigma = toy2d.ring8()
     samples = np.repeat(centres[3:4], 50, axis=0)
     result = toy.toy_metrics(samples, centres, sigma)
     self.assertEqual(result.modes_captured, 1)
@@ -47,7 +31,7 @@ class ToyMetricsTest(tf.test.TestCase, parameterized.TestCase):
     self.assertAllClose(result.reverse_kl, math.log(8))
 
   def test_samples_far_away(self):
-    centres, sigma = toy.ring8()
+    centres, sigma = toy2d.ring8()
     samples = np.zeros((20, 2))  # the ring's centre is 1 = 100 sigma from every mode
     result = toy.toy_metrics(samples, centres, sigma)
     self.assertEqual(result.high_quality_fraction, 0.0)
@@ -55,7 +39,7 @@ class ToyMetricsTest(tf.test.TestCase, parameterized.TestCase):
     self.assertTrue(math.isnan(result.reverse_kl))
 
   def test_three_sigma_boundary_and_partial_coverage(self):
-    centres, sigma = toy.ring8()
+    centres, sigma = toy2d.ring8()
     # Mode 0 at (1, 0): 2.99 sigma away counts, 3.01 sigma does not.
     inside = centres[0] + [2.99 * sigma, 0.0]
     boundary = centres[0] + [3.01 * sigma, 0.0]
@@ -68,7 +52,7 @@ class ToyMetricsTest(tf.test.TestCase, parameterized.TestCase):
     self.assertAllClose(result.reverse_kl, np.sum(q * np.log(q * 8)))
 
   def test_gaussian_samples_from_the_mixture_look_good(self):
-    centres, sigma = toy.grid25()
+    centres, sigma = toy2d.grid25()
     rng = np.random.default_rng(0)
     samples = centres[rng.integers(0, 25, size=5000)] + sigma * rng.normal(size=(5000, 2))
     result = toy.toy_metrics(samples, centres, sigma)
@@ -78,7 +62,7 @@ class ToyMetricsTest(tf.test.TestCase, parameterized.TestCase):
     self.assertLess(result.reverse_kl, 0.01)
 
   def test_bad_inputs_raise(self):
-    centres, sigma = toy.ring8()
+    centres, sigma = toy2d.ring8()
     with self.assertRaisesRegex(ValueError, r'Received: samples.shape=\(2,\)'):
       toy.toy_metrics(np.zeros(2), centres, sigma)
     with self.assertRaisesRegex(ValueError, r'Received: centres.shape=\(8, 3\)'):

@@ -19,7 +19,6 @@ import testing_utils
 from tfgan_anime.data import tfrecord
 from tfgan_anime.tools import prepare_data
 
-REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 UNREADABLE = ['empty.jpg', 'notes.jpg', 'truncated.jpg']
 READABLE = sorted(name.replace(os.sep, '/') for name, expected in
@@ -217,15 +216,14 @@ class PrepareDataTest(tf.test.TestCase, parameterized.TestCase):
       prepare_data.check_folder(self.src, near_threshold=65)
 
   def _run_binary(self, *args):
-    env = dict(os.environ, PYTHONPATH=REPO_ROOT)
-    return subprocess.run(
-        [sys.executable, os.path.join(REPO_ROOT, 'tools', 'prepare_data.py'), *args],
-        capture_output=True, text=True, env=env, timeout=120, check=False)
+    return testing_utils.run_module('tfgan_anime.tools.prepare_data', *args, timeout=120)
 
   @parameterized.parameters(
       (['--out_format=zip'], '--out_format=zip'),
       (['--out=OUT_IN_SRC'], '--out='),
       ([], '--check is required'),
+      (['--drop_duplicates'], '--drop_duplicates needs --out'),
+      (['positional'], 'Unexpected arguments. Received: positional'),
   )
   def test_binary_bad_flag(self, args, named):
     args = [a.replace('OUT_IN_SRC', os.path.join(self.src, 'clean')) for a in args]
@@ -236,7 +234,38 @@ class PrepareDataTest(tf.test.TestCase, parameterized.TestCase):
     lines = result.stderr.strip().splitlines()
     self.assertLen(lines, 1, msg=result.stderr)
     self.assertIn(named, lines[0])
+    # The one convention of the binaries (tfgan_anime/cli.py).
+    self.assertTrue(lines[0].startswith('error: '), lines[0])
     self.assertNotIn('Traceback', result.stderr)
+
+  def test_binary_renders_a_library_error(self):
+    # write_shards (TensorFlow, whose C++ start-up lines come first) refuses 99 shards of 15.
+    out = os.path.join(self.get_temp_dir(), 'shards_99')
+    result = self._run_binary(f'--check={self.src}', f'--out={out}', '--out_format=tfrecord',
+                              '--num_shards=99')
+    self.assertEqual(result.returncode, 2)
+    self.assertEqual(result.stderr.strip().splitlines()[-1],
+                     'error: num_shards must be an int in [1, 15] (the number of images). '
+                     'Received: num_shards=99')
+    self.assertNotIn('Traceback', result.stderr)
+
+  def test_binary_folder_without_images_is_one_line(self):
+    empty = os.path.join(self.get_temp_dir(), 'no_images')
+    os.makedirs(empty, exist_ok=True)
+    result = self._run_binary(f'--check={empty}')
+    self.assertEqual(result.returncode, 2)
+    self.assertEqual(result.stderr.strip().splitlines(),
+                     [f"error: The image folder holds no files ending in .jpg, .jpeg, .png, .gif, "
+                      f".bmp, .webp (any case). Received: folder={empty!r}"])
+
+  def test_check_loads_no_tensorflow(self):
+    # The doctor starts in well under a second and keeps stderr free of TF's start-up lines.
+    code = ('import sys; from tfgan_anime.tools import prepare_data; '
+            f'prepare_data.check_folder({self.src!r}); '
+            'print(sorted(m for m in ("tensorflow", "keras") if m in sys.modules))')
+    result = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True,
+                            env=testing_utils.module_env(), check=False)
+    self.assertEqual(result.stdout.strip(), '[]', result.stderr[-2000:])
 
   def test_binary_check_and_json(self):
     path = os.path.join(self.get_temp_dir(), 'from_binary.json')

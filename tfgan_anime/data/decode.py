@@ -1,7 +1,8 @@
-"""Encoded image bytes -> square RGB pixels: the one decode path of folders and TFRecord shards.
+"""TensorFlow's side of images: encoded bytes -> square RGB pixels (decode, centre crop, resize).
 
-Both pipelines call these two functions, so an image gives the same pixels whichever way it is
-stored (see Parmar et al. 2022 on how much resize details move FID).
+The one decode path of folders and TFRecord shards (the PIL side, for the files TensorFlow reads
+differently, is `pil_images.py`). Both pipelines call these functions, so an image gives the
+same pixels whichever way it is stored (see Parmar et al. 2022 on how much resize details move FID).
 """
 
 import tensorflow as tf
@@ -11,7 +12,7 @@ def decode_rgb(encoded):
   """Encoded JPEG/PNG/GIF/BMP bytes -> uint8 [H, W, 3], first frame only.
 
   JPEGs are decoded with dct_method='INTEGER_ACCURATE', which matches PIL
-  (image_io) exactly; tf.io.decode_image's fast default IDCT is off by up
+  (`pil_images.pil_decode_rgb`) exactly; tf.io.decode_image's fast default IDCT is off by up
   to 4 levels.
   """
   def jpeg():
@@ -32,9 +33,10 @@ def center_crop_and_resize(image, resolution):
     image: [H, W, 3] tensor or array, any real dtype, any value range.
     resolution: output side in pixels.
   Returns:
-    float32 [resolution, resolution, 3] in the value range of `image`, up to
-    float rounding (antialiased bilinear weights are positive: no ringing). Downscaling averages like a box
-    filter; upscaling (say a 1x1 image) is plain bilinear.
+    float32 [resolution, resolution, 3] in the value range of `image`, up to float rounding
+    (antialiased bilinear weights are positive: no ringing; a uint8 image can still come out
+    at 255.0001). Downscaling averages like a box filter; upscaling (say a 1x1 image) is plain
+    bilinear.
   """
   image = tf.convert_to_tensor(image)
   shape = tf.shape(image)

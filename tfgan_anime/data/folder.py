@@ -2,7 +2,7 @@
 
 The files come checked by `scan.scan_folder`: unreadable ones are already left out, and each
 file has a route. 'tf' files (nearly all) are read and decoded by TensorFlow in parallel; 'pil'
-files (CMYK, 16-bit, alpha, palette, GIF, BMP, WebP, EXIF-rotated) by `image_io.load_rgb`
+files (CMYK, 16-bit, alpha, palette, GIF, BMP, WebP, EXIF-rotated) by `pil_images.load_rgb`
 through `tf.numpy_function`, so they become RGB exactly as the data doctor reports them. Then
 every image is centre-cropped to a square and resized with antialiasing (`decode.square_uint8`).
 
@@ -29,7 +29,7 @@ import os
 import tensorflow as tf
 
 from tfgan_anime.data import decode
-from tfgan_anime.data import image_io
+from tfgan_anime.data import pil_images
 from tfgan_anime.errors import UserError
 
 # A shuffle buffer of decoded images (cache mode only) holds at most this many.
@@ -66,7 +66,7 @@ def claim_file_cache(prefix):
 
 
 def _load_with_pil(path):
-  pixels = image_io.load_rgb(os.fsdecode(path))
+  pixels = pil_images.load_rgb(os.fsdecode(path))
   if pixels is None:
     raise ValueError(f'{os.fsdecode(path)!r} no longer decodes (changed since the data check)')
   return pixels

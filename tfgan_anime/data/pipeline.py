@@ -11,6 +11,8 @@ import os
 
 import tensorflow as tf
 
+from tfgan_anime import choices
+from tfgan_anime import images as images_lib
 from tfgan_anime.data import folder as folder_lib
 from tfgan_anime.data import scan
 from tfgan_anime.data import synthetic
@@ -18,8 +20,8 @@ from tfgan_anime.data import tfrecord
 from tfgan_anime.data import toy2d
 from tfgan_anime.errors import UserError
 
-SYNTHETIC_FACES = 'synthetic_faces'
-TFRECORD_PREFIX = 'tfrecord:'
+SYNTHETIC_FACES = choices.SYNTHETIC_FACES
+TFRECORD_PREFIX = choices.TFRECORD_PREFIX
 # Records of shards come in file order; a shuffle buffer this big (or the whole set) mixes them.
 SHARD_SHUFFLE_BUFFER = 10000
 
@@ -74,8 +76,8 @@ def resolve_folder(data, cache_dir=None, synthetic_num_images=10000, seed=0):
 
 
 def to_float(images):
-  """uint8 [0, 255] -> float32 [-1, 1]."""
-  return tf.cast(images, tf.float32) / 127.5 - 1.0
+  """uint8 [0, 255] -> float32 [-1, 1] (`images.from_uint8`)."""
+  return images_lib.from_uint8(images)
 
 
 def group_for_critic(images, batch_size, n_critic):

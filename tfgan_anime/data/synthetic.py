@@ -7,14 +7,12 @@ with a tags file in the anime-faces style, so that they flow through the same fo
 real data (`folder.py`).
 """
 
-import json
 import os
-import shutil
-import tempfile
 
 import numpy as np
 from PIL import Image, ImageDraw
 
+from tfgan_anime import files
 from tfgan_anime.data import tags as tags_lib
 
 HAIR_COLORS = {
@@ -121,8 +119,9 @@ def default_cache_dir():
 def ensure_synthetic_faces(num_images=10000, seed=0, cache_dir=None, progress=True):
   """Writes the faces once and returns their folder; later calls reuse it.
 
-  The folder is written beside its final name and renamed when complete, so an interrupted run
-  never leaves a half-written dataset that a later run would take as finished.
+  The folder is written beside its final name and renamed when complete
+  (`files.atomic_directory`), so an interrupted run never leaves a half-written dataset that a
+  later run would take as finished.
 
   Returns:
     The folder path, holding `faces/NNNNN.jpg` and `tags.csv`.
@@ -133,33 +132,29 @@ def ensure_synthetic_faces(num_images=10000, seed=0, cache_dir=None, progress=Tr
   folder = os.path.join(cache_dir, f'synthetic_faces_v{VERSION}_n{num_images}_seed{seed}')
   if os.path.isdir(folder):
     return folder
-  os.makedirs(cache_dir, exist_ok=True)
-  staging = tempfile.mkdtemp(prefix='.synthetic_faces_', dir=cache_dir)
-  try:
-    os.makedirs(os.path.join(staging, 'faces'))
-    rng = np.random.default_rng(seed)
-    bar = None
-    if progress:
-      import keras  # Only for the progress bar.
-      print(f'Drawing {num_images} synthetic faces into {folder} (once).')
-      bar = keras.utils.Progbar(num_images, unit_name='image')
-    tags_by_id = {}
-    for i in range(num_images):
-      image, tags = draw_face(rng)
-      image_id = f'{i:05d}'
-      image.save(os.path.join(staging, 'faces', f'{image_id}.jpg'), quality=95)
-      tags_by_id[image_id] = tags
-      if bar is not None and ((i + 1) % 250 == 0 or i + 1 == num_images):
-        bar.update(i + 1)
-    tags_lib.write_tags(os.path.join(staging, 'tags.csv'), tags_by_id)
-    with open(os.path.join(staging, 'info.json'), 'w') as f:
-      json.dump({'version': VERSION, 'num_images': num_images, 'seed': seed, 'size': SIZE}, f)
-    try:
-      os.rename(staging, folder)
-    except OSError:  # Another process finished first; its copy is identical.
-      if not os.path.isdir(folder):
-        raise
-  finally:
-    if os.path.isdir(staging):
-      shutil.rmtree(staging)
+  # replace=False: another process may have drawn the same faces first; its copy is identical.
+  with files.atomic_directory(folder, replace=False) as staging:
+    _draw_into(staging, folder, num_images, seed, progress)
   return folder
+
+
+def _draw_into(staging, folder, num_images, seed, progress):
+  """Draws the faces, their tags file and info.json into the empty folder `staging`."""
+  os.makedirs(os.path.join(staging, 'faces'))
+  rng = np.random.default_rng(seed)
+  bar = None
+  if progress:
+    import keras  # Only for the progress bar.
+    print(f'Drawing {num_images} synthetic faces into {folder} (once).')
+    bar = keras.utils.Progbar(num_images, unit_name='image')
+  tags_by_id = {}
+  for i in range(num_images):
+    image, tags = draw_face(rng)
+    image_id = f'{i:05d}'
+    image.save(os.path.join(staging, 'faces', f'{image_id}.jpg'), quality=95)
+    tags_by_id[image_id] = tags
+    if bar is not None and ((i + 1) % 250 == 0 or i + 1 == num_images):
+      bar.update(i + 1)
+  tags_lib.write_tags(os.path.join(staging, 'tags.csv'), tags_by_id)
+  files.write_json(os.path.join(staging, 'info.json'),
+                   {'version': VERSION, 'num_images': num_images, 'seed': seed, 'size': SIZE})

@@ -6,6 +6,8 @@ tags are kept for a later tag-conditional GAN.
 
 import re
 
+from tfgan_anime import files
+
 _TAG = re.compile(r'\s*([^:]+?):(\d+)\s*')
 
 
@@ -15,8 +17,8 @@ def format_line(image_id, tags):
 
 
 def write_tags(path, tags_by_id):
-  """Writes {image_id: [tag, ...]} to `path`, one line per image, in insertion order."""
-  with open(path, 'w', encoding='utf-8') as f:
+  """Writes {image_id: [tag, ...]} to `path`, one line per image, in insertion order, atomically."""
+  with files.atomic_write(path, 'w', encoding='utf-8') as f:
     for image_id, tags in tags_by_id.items():
       f.write(format_line(image_id, tags) + '\n')
 

@@ -3,7 +3,7 @@
 Each record is a `tf.train.Example` with
 
   image/encoded          bytes  the file's own bytes when TensorFlow's decoder
-                                gives the same RGB pixels as image_io.load_rgb
+                                gives the same RGB pixels as pil_images.load_rgb
                                 (8-bit RGB or gray JPEG/PNG, upright, no alpha);
                                 otherwise a lossless PNG of load_rgb's output
   image/format           bytes  b'jpeg' or b'png'
@@ -14,9 +14,9 @@ Each record is a `tf.train.Example` with
 
 Cropping and resizing is one function, `decode.center_crop_and_resize`: the largest
 centred square, then `tf.image.resize(method='bilinear', antialias=True)`. The
-writer (for image/raw) and the reader (for image/encoded) both call it, so a
-record reads back the same either way, up to the uint8 rounding of image/raw.
-The folder pipeline should call it too.
+writer (for image/raw, rounded by `decode.square_uint8`), the reader (for
+image/encoded) and the folder pipeline all call it, so a record reads back the
+same either way, up to the uint8 rounding of image/raw.
 """
 
 import glob
@@ -27,8 +27,11 @@ import numpy as np
 from PIL import Image
 import tensorflow as tf
 
+from tfgan_anime import files
+from tfgan_anime import images as images_lib
 from tfgan_anime.data import decode
-from tfgan_anime.data import image_io
+from tfgan_anime.data import scan
+from tfgan_anime.errors import UserError
 
 ENCODE_MODES = ('jpeg_bytes', 'uint8')
 AUTO_SHARD_POLICIES = ('FILE', 'DATA', 'OFF')
@@ -80,17 +83,16 @@ def _encode_one(item):
           f'Received: array of dtype={item.dtype} shape={item.shape}')
     return _png_bytes(pixels), 'png', pixels
   path = os.fspath(item)
-  with open(path, 'rb') as f:
-    data = f.read()
-  pixels = image_io.decode_rgb(data)
-  if pixels is None:
-    raise ValueError(
+  # The data check's judgement (scan.check_bytes): the same files are readable, and the
+  # route it gives training decides what the record stores.
+  check = scan.check_file(path, decode=True)
+  if check.route is None:
+    raise UserError(
         f'Cannot decode the image (run prepare_data --check to find such '
-        f'files). Received: path={path!r}')
-  image = Image.open(io.BytesIO(data))
-  if image_io.tf_decodes_like_pil(data, image):
-    return data, image.format.lower(), pixels
-  return _png_bytes(pixels), 'png', pixels
+        f'files). Received: path={path!r} ({check.reason})')
+  if check.route == 'tf':
+    return check.data, check.info['format'].lower(), check.pixels
+  return _png_bytes(check.pixels), 'png', check.pixels
 
 
 def _bytes_feature(value):
@@ -115,8 +117,7 @@ def make_example(item, resolution=None):
       'image/width': _int_feature(pixels.shape[1]),
   }
   if resolution is not None:
-    resized = decode.center_crop_and_resize(pixels, resolution).numpy()
-    raw = np.clip(np.round(resized), 0, 255).astype(np.uint8)
+    raw = decode.square_uint8(pixels, resolution).numpy()
     feature['image/raw'] = _bytes_feature(raw.tobytes())
     feature['image/raw_resolution'] = _int_feature(resolution)
   return tf.train.Example(features=tf.train.Features(feature=feature))
@@ -128,12 +129,12 @@ def write_shards(image_paths_or_arrays, out_dir, num_shards, resolution=None,
 
   Shard k holds the k-th contiguous slice of the input, in input order
   (shuffle the list first to mix sources); the reader interleaves shards.
-  Each shard is written under a temporary name and renamed into place with
-  os.replace, so a shard file that exists is complete.
+  Each shard is written under a temporary name and renamed into place
+  (files.atomic_write), so a shard file that exists is complete.
 
   Args:
     image_paths_or_arrays: sequence of image file paths and/or uint8 arrays
-      [H, W, 3] or [H, W]. Every path must decode (image_io.decode_rgb).
+      [H, W, 3] or [H, W]. Every path must pass the data check (scan.check_bytes).
     out_dir: created if needed; nothing outside it is written.
     num_shards: number of files, 1 <= num_shards <= number of images.
     resolution: side of image/raw; required for encode='uint8', and only
@@ -147,8 +148,9 @@ def write_shards(image_paths_or_arrays, out_dir, num_shards, resolution=None,
   Returns:
     The shard paths, in order.
   Raises:
-    ValueError: bad argument, an unreadable image, or stale shards with this
-      prefix and a different shard count in out_dir.
+    UserError: an unreadable image, more shards than images, a prefix that is not a
+      file name, or stale shards with this prefix and another shard count in out_dir.
+    ValueError: an unknown encode, or a resolution that does not fit it.
   """
   items = list(image_paths_or_arrays)
   if encode not in ENCODE_MODES:
@@ -160,21 +162,21 @@ def write_shards(image_paths_or_arrays, out_dir, num_shards, resolution=None,
         f"resolution is only used with encode='uint8' (which stores pre-resized "
         f"pixels); leave it None for encode='jpeg_bytes'. Received: resolution={resolution!r}")
   if not items:
-    raise ValueError('There are no images to write. Received: image_paths_or_arrays=[]')
+    raise UserError('There are no images to write. Received: image_paths_or_arrays=[]')
   if (isinstance(num_shards, bool) or not isinstance(num_shards, (int, np.integer))
       or not 1 <= num_shards <= len(items)):
-    raise ValueError(
+    raise UserError(
         f'num_shards must be an int in [1, {len(items)}] (the number of images). '
         f'Received: num_shards={num_shards!r}')
   if not prefix or os.sep in prefix or (os.altsep and os.altsep in prefix):
-    raise ValueError(f'prefix must be a plain file name part. Received: prefix={prefix!r}')
+    raise UserError(f'prefix must be a plain file name part. Received: prefix={prefix!r}')
 
   os.makedirs(out_dir, exist_ok=True)
   names = [shard_name(prefix, k, num_shards) for k in range(num_shards)]
   pattern = os.path.join(glob.escape(out_dir), f'{glob.escape(prefix)}-?????-of-?????.tfrecord')
   stale = sorted(set(os.path.basename(p) for p in glob.glob(pattern)) - set(names))
   if stale:
-    raise ValueError(
+    raise UserError(
         f'out_dir holds shards of another write with the same prefix; remove '
         f'them or pick another prefix. Received: out_dir={out_dir!r} holding {stale[:3]}')
 
@@ -182,19 +184,14 @@ def write_shards(image_paths_or_arrays, out_dir, num_shards, resolution=None,
   written = 0
   for name, indices in zip(names, np.array_split(np.arange(len(items)), num_shards)):
     final_path = os.path.join(out_dir, name)
-    temp_path = f'{final_path}.tmp-{os.getpid()}'
-    try:
-      with tf.io.TFRecordWriter(temp_path) as writer:
-        for i in indices:
-          example = make_example(items[i], resolution if encode == 'uint8' else None)
-          writer.write(example.SerializeToString())
-          written += 1
-          if progress is not None:
-            progress(written, len(items))
-      os.replace(temp_path, final_path)
-    finally:
-      if os.path.exists(temp_path):
-        os.remove(temp_path)
+    # TFRecordWriter takes a path: it writes the temporary file that atomic_write renames.
+    with files.atomic_write(final_path, 'wb') as temp, tf.io.TFRecordWriter(temp.name) as writer:
+      for i in indices:
+        example = make_example(items[i], resolution if encode == 'uint8' else None)
+        writer.write(example.SerializeToString())
+        written += 1
+        if progress is not None:
+          progress(written, len(items))
     paths.append(final_path)
   return paths
 
@@ -220,8 +217,10 @@ def decode_features(features, resolution):
 
   use_raw = tf.equal(features['image/raw_resolution'], resolution)
   pixels = tf.cond(use_raw, from_raw, from_encoded)
-  # Clipped because the antialiased resize can land a float ulp past 255.
-  return tf.clip_by_value(pixels / 127.5 - 1.0, -1.0, 1.0)
+  # For image/raw (uint8 values) the clip changes nothing: x / 127.5 - 1 of 0..255 is in
+  # [-1, 1]. The encoded branch is not rounded to uint8, and the antialiased resize can land a
+  # float ulp past 255 (255.0001), hence the clip.
+  return tf.clip_by_value(images_lib.from_uint8(pixels), -1.0, 1.0)
 
 
 def decode_features_uint8(features, resolution):
@@ -285,7 +284,7 @@ def read_shards(file_pattern, resolution, *, shuffle_files=True, seed=None, dtyp
       # One op for the whole batch: 2-3x the images/s of one record at a time.
       raw = tf.io.decode_raw(features['image/raw'], tf.uint8)
       images = tf.reshape(raw, [-1, resolution, resolution, 3])
-      return images if dtype == 'uint8' else tf.cast(images, tf.float32) / 127.5 - 1.0
+      return images if dtype == 'uint8' else images_lib.from_uint8(images)
 
     def one_by_one():
       return tf.map_fn(lambda one: decode_fn(one, resolution), features,

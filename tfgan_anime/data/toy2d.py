@@ -1,7 +1,9 @@
 """2-D toy distributions (`--data=toy2d:NAME`): endless seeded streams of float32 [2] points.
 
-The mixtures are PacGAN's (Lin et al. 2018, Section 4), with the centres and sigma of
-`metrics/toy.py` so that training data and mode-coverage metrics agree by construction:
+This module owns the toy data: the sets, their mixtures (centres, sigma), their plot boxes and
+their sampling. The mixtures are PacGAN's (Lin et al. 2018, Section 4); the mode-coverage
+metrics (`metrics/toy.py`) score against these same `MIXTURES`, so that training data and
+metrics agree by construction:
 
   ring8       8 Gaussians on the unit circle, sigma 0.01            points in about [-1, 1]^2
   grid25      5 x 5 Gaussians at {-4, -2, 0, 2, 4}^2, sigma 0.05    points in about [-4, 4]^2
@@ -29,9 +31,10 @@ import math
 import numpy as np
 import tensorflow as tf
 
-from tfgan_anime.metrics import toy as toy_metrics
+from tfgan_anime import choices
+from tfgan_anime.errors import UserError
 
-PREFIX = 'toy2d:'
+PREFIX = choices.TOY_PREFIX
 # Points drawn per map call of the stream; it is unbatched afterwards, so this only trades
 # per-element overhead against memory.
 _CHUNK = 4096
@@ -42,6 +45,23 @@ EPOCH_POINTS = 256_000
 # Fixed, scattered centres for `blobs` (made up once, not drawn, so they never change).
 _BLOB_CENTRES = np.array([[-1.5, 1.2], [0.2, 1.6], [1.4, 0.5], [-0.6, -0.1], [1.0, -1.3],
                           [-1.2, -1.4]], np.float32)
+
+
+def ring8():
+  """8 modes at (cos 2 pi i / 8, sin 2 pi i / 8), i = 0..7; returns (centres [8, 2], sigma=0.01).
+
+  PacGAN's ring; VEEGAN and Unrolled GAN use radius 2 and sigma 0.02 instead.
+  """
+  angles = 2.0 * np.pi * np.arange(8) / 8
+  centres = np.stack([np.cos(angles), np.sin(angles)], axis=1)
+  return centres, 0.01
+
+
+def grid25():
+  """25 modes at {-4, -2, 0, 2, 4}^2 (row-major in x); returns (centres [25, 2], sigma=0.05)."""
+  axis = np.arange(-4.0, 5.0, 2.0)
+  xs, ys = np.meshgrid(axis, axis, indexing='ij')
+  return np.stack([xs.ravel(), ys.ravel()], axis=1), 0.05
 
 
 def _mixture(centres, sigma):
@@ -117,13 +137,14 @@ def _swiss_roll(n, seed):
   return (tf.stack([t * tf.cos(t), t * tf.sin(t)], axis=1) + noise) / 7.5
 
 
-_RING8 = toy_metrics.ring8()
-_GRID25 = toy_metrics.grid25()
+# The mixtures whose modes `metrics/toy.py` counts: name -> (centres [M, 2] float64, sigma).
+MIXTURES = {'ring8': ring8(), 'grid25': grid25()}
 
-# name -> (sampler(n, seed [2]) -> float32 [n, 2], plot box (x_min, x_max, y_min, y_max)).
+# name -> (sampler(n, seed [2]) -> float32 [n, 2], plot box (x_min, x_max, y_min, y_max)), in
+# the order of choices.TOY_DATASETS (the names config.py accepts).
 DATASETS = {
-    'ring8': (_mixture(*_RING8), (-1.5, 1.5, -1.5, 1.5)),
-    'grid25': (_mixture(*_GRID25), (-5.5, 5.5, -5.5, 5.5)),
+    'ring8': (_mixture(*MIXTURES['ring8']), (-1.5, 1.5, -1.5, 1.5)),
+    'grid25': (_mixture(*MIXTURES['grid25']), (-5.5, 5.5, -5.5, 5.5)),
     'parabola': (_parabola, (-1.5, 1.5, -1.0, 1.0)),
     'circle': (_circle, (-1.5, 1.5, -1.5, 1.5)),
     'blobs': (_mixture(_BLOB_CENTRES, 0.15), (-2.5, 2.5, -2.5, 2.5)),
@@ -133,8 +154,6 @@ DATASETS = {
     's_curve': (_s_curve, (-1.0, 1.0, -1.5, 1.5)),
     'swiss_roll': (_swiss_roll, (-2.0, 2.0, -2.0, 2.0)),
 }
-# The mixtures whose modes `metrics/toy.py` can count: name -> (centres [M, 2], sigma).
-MIXTURES = {'ring8': _RING8, 'grid25': _GRID25}
 
 
 def is_toy(data):
@@ -143,9 +162,9 @@ def is_toy(data):
 
 
 def parse(data):
-  """'toy2d:ring8' -> 'ring8'. Raises ValueError naming the spec and the accepted names."""
+  """'toy2d:ring8' -> 'ring8'. Raises UserError naming the spec and the accepted names."""
   if not is_toy(data) or data[len(PREFIX):] not in DATASETS:
-    raise ValueError(f'Unknown toy dataset. Received: data={data!r}; accepted: '
+    raise UserError(f'Unknown toy dataset. Received: data={data!r}; accepted: '
                      + ', '.join(PREFIX + name for name in DATASETS))
   return data[len(PREFIX):]
 

@@ -16,8 +16,8 @@ Definitions follow VEEGAN (Srivastava et al. 2017, arXiv:1705.07761, Section 5) 
   all sit on one mode. When no sample is high quality q is undefined and reverse KL is NaN (the
   high-quality fraction of 0 says what happened).
 
-The mixtures are PacGAN's: `ring8` (8 modes on the unit circle, sigma 0.01; VEEGAN and Unrolled
-GAN use radius 2 and sigma 0.02 instead) and `grid25` (5 x 5 at {-4, -2, 0, 2, 4}^2, sigma 0.05).
+The mixtures are the data's (`data/toy2d.py` owns them, `toy2d.MIXTURES`): `ring8` (8 modes on
+the unit circle, sigma 0.01) and `grid25` (5 x 5 at {-4, -2, 0, 2, 4}^2, sigma 0.05).
 """
 
 import math
@@ -25,21 +25,12 @@ from typing import NamedTuple
 
 import numpy as np
 
+from tfgan_anime.data import toy2d
+
 HIGH_QUALITY_STDS = 3.0
-
-
-def ring8():
-  """8 modes at (cos 2 pi i / 8, sin 2 pi i / 8), i = 0..7; returns (centres [8, 2], sigma=0.01)."""
-  angles = 2.0 * np.pi * np.arange(8) / 8
-  centres = np.stack([np.cos(angles), np.sin(angles)], axis=1)
-  return centres, 0.01
-
-
-def grid25():
-  """25 modes at {-4, -2, 0, 2, 4}^2 (row-major in x); returns (centres [25, 2], sigma=0.05)."""
-  axis = np.arange(-4.0, 5.0, 2.0)
-  xs, ys = np.meshgrid(axis, axis, indexing='ij')
-  return np.stack([xs.ravel(), ys.ravel()], axis=1), 0.05
+# The mixtures are defined with the data they are drawn from; the metrics only read them.
+ring8 = toy2d.ring8
+grid25 = toy2d.grid25
 
 
 class ToyMetrics(NamedTuple):

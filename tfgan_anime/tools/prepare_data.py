@@ -17,6 +17,11 @@ brighter?). Two images are near duplicates when their hashes differ in at most
 duplicates are found among distinct files (one per exact-duplicate group), so
 exact copies show in exact_duplicates only. The pairwise search is O(n^2) in
 numpy: seconds for 10^4 images, minutes for 10^5.
+
+Whether a file is readable, and the pixels it decodes to, is the data check's judgement
+(`data/scan.py`, `scan.check_file`), the same that training applies: this tool adds what it
+reports beyond that (modes, formats, sizes, duplicates) and the clean copy. `--check` loads no
+TensorFlow; only writing shards or resizing does.
 """
 
 import collections
@@ -24,14 +29,17 @@ import hashlib
 import json
 import os
 import statistics
-import sys
+from typing import NamedTuple
 
-from absl import app
 from absl import flags
 import numpy as np
 from PIL import Image
 
-from tfgan_anime.data import image_io
+from tfgan_anime import cli
+from tfgan_anime import files
+from tfgan_anime.data import pil_images
+from tfgan_anime.data import scan
+from tfgan_anime.errors import UserError
 from tfgan_anime.training.progress import ProgressBar
 
 OUT_FORMATS = ('folder', 'tfrecord')
@@ -114,21 +122,43 @@ def _histogram(values, bins):
 def _check_threshold(near_threshold):
   if (isinstance(near_threshold, bool) or not isinstance(near_threshold, int)
       or not 0 <= near_threshold <= HASH_BITS):
-    raise ValueError(
+    raise UserError(
         f'near_threshold must be an int in [0, {HASH_BITS}] (bits of the dHash). '
         f'Received: near_threshold={near_threshold!r}')
 
 
+class _Readable(NamedTuple):
+  """What the report keeps of one readable file."""
+  mode: str  # mode_group name
+  format: str  # PIL format name
+  height: int  # upright, after EXIF orientation
+  width: int
+  digest: str  # SHA-256 of the file's bytes
+  dhash: int
+
+
+def _inspect(path):
+  """One file -> (None, _Readable), or (reason, None) when the data check finds it unreadable."""
+  check = scan.check_file(path, decode=True)
+  if check.route is None:
+    return check.reason, None
+  pixels = check.pixels
+  return None, _Readable(mode_group(check.info['mode']), check.info['format'],
+                         int(pixels.shape[0]), int(pixels.shape[1]),
+                         hashlib.sha256(check.data).hexdigest(), dhash(pixels))
+
+
 def check_folder(path, *, near_threshold=DEFAULT_NEAR_THRESHOLD, resolution=None,
-                 progress=None):
+                 progress=None, workers=None):
   """Reads every image under `path` (never writes) and reports on them.
 
   Args:
-    path: the image folder (searched recursively, image_io.list_images).
+    path: the image folder (searched recursively, pil_images.list_images).
     near_threshold: max Hamming distance in bits between near duplicates.
     resolution: if given, also count readable images whose shorter side is
       below it (they would be upscaled).
     progress: optional callable, called as progress(done, total) per file.
+    workers: decoding threads (scan.map_files); default the number of CPUs.
   Returns:
     A JSON-ready dict. File names are relative to `path`, '/'-separated,
     sorted. Keys: folder, num_files, num_readable, num_unreadable, unreadable
@@ -139,43 +169,19 @@ def check_folder(path, *, near_threshold=DEFAULT_NEAR_THRESHOLD, resolution=None
     exact_duplicates (groups of files with equal SHA-256), near_duplicates
     (groups by dHash), near_threshold.
   Raises:
-    ValueError: `path` is not a folder or holds no images; bad near_threshold.
+    UserError: `path` is not a folder or holds no images; bad near_threshold.
   """
   _check_threshold(near_threshold)
-  paths = image_io.list_images(path)
-  unreadable = []
-  modes = collections.Counter()
-  formats = collections.Counter()
-  widths, heights = [], []
-  readable_files, digests, hashes = [], [], []
-  for done, file_path in enumerate(paths, start=1):
+  paths = pil_images.list_images(path)
+  unreadable, readable_files, readable = [], [], []
+  results = scan.map_files(_inspect, paths, workers, progress)
+  for file_path, (reason, found) in zip(paths, results):
     name = os.path.relpath(file_path, path).replace(os.sep, '/')
-    with open(file_path, 'rb') as f:
-      data = f.read()
-    pixels, info = image_io.decode_and_describe(data)
-    if pixels is None:
-      unreadable.append({'file': name, 'error': info['error']})
+    if found is None:
+      unreadable.append({'file': name, 'error': reason})
     else:
       readable_files.append(name)
-      modes[mode_group(info['mode'])] += 1
-      formats[info['format']] += 1
-      heights.append(int(pixels.shape[0]))
-      widths.append(int(pixels.shape[1]))
-      digests.append(hashlib.sha256(data).hexdigest())
-      hashes.append(dhash(pixels))
-    if progress is not None:
-      progress(done, len(paths))
-
-  by_digest = collections.defaultdict(list)
-  for index, digest in enumerate(digests):
-    by_digest[digest].append(index)
-  exact = sorted([readable_files[i] for i in group]
-                 for group in by_digest.values() if len(group) > 1)
-  # One representative (the first name) per distinct content.
-  representatives = sorted(group[0] for group in by_digest.values())
-  near = near_duplicate_groups([hashes[i] for i in representatives], near_threshold)
-  near = sorted([readable_files[representatives[k]] for k in group] for group in near)
-
+      readable.append(found)
   report = {
       'folder': os.path.abspath(path),
       'num_files': len(paths),
@@ -183,24 +189,44 @@ def check_folder(path, *, near_threshold=DEFAULT_NEAR_THRESHOLD, resolution=None
       'num_unreadable': len(unreadable),
       'unreadable': unreadable,
       'readable_files': readable_files,
-      'modes': dict(sorted(modes.items())),
-      'formats': dict(sorted(formats.items())),
+      'modes': dict(sorted(collections.Counter(r.mode for r in readable).items())),
+      'formats': dict(sorted(collections.Counter(r.format for r in readable).items())),
   }
-  if readable_files:
-    aspects = [w / h for w, h in zip(widths, heights)]
-    report['width'] = _stats(widths)
-    report['height'] = _stats(heights)
-    report['aspect_ratio'] = _stats(aspects)
-    report['min_side_histogram'] = _histogram(
-        [min(w, h) for w, h in zip(widths, heights)], MIN_SIDE_BINS)
-    report['aspect_histogram'] = _histogram(aspects, ASPECT_BINS)
-    if resolution is not None:
-      report['smaller_than_resolution'] = sum(
-          1 for w, h in zip(widths, heights) if min(w, h) < resolution)
-  report['exact_duplicates'] = exact
-  report['near_duplicates'] = near
-  report['near_threshold'] = near_threshold
+  if readable:
+    report.update(_size_report([r.width for r in readable], [r.height for r in readable],
+                               resolution))
+  report.update(_duplicates(readable_files, readable, near_threshold))
   return report
+
+
+def _size_report(widths, heights, resolution):
+  """The report's width, height, aspect_ratio and histogram entries (see check_folder)."""
+  aspects = [w / h for w, h in zip(widths, heights)]
+  sizes = {
+      'width': _stats(widths),
+      'height': _stats(heights),
+      'aspect_ratio': _stats(aspects),
+      'min_side_histogram': _histogram([min(w, h) for w, h in zip(widths, heights)],
+                                       MIN_SIDE_BINS),
+      'aspect_histogram': _histogram(aspects, ASPECT_BINS),
+  }
+  if resolution is not None:
+    sizes['smaller_than_resolution'] = sum(
+        1 for w, h in zip(widths, heights) if min(w, h) < resolution)
+  return sizes
+
+
+def _duplicates(names, readable, near_threshold):
+  """The report's exact_duplicates, near_duplicates and near_threshold (see module doc)."""
+  by_digest = collections.defaultdict(list)
+  for index, found in enumerate(readable):
+    by_digest[found.digest].append(index)
+  exact = sorted([names[i] for i in group] for group in by_digest.values() if len(group) > 1)
+  # One representative (the first name) per distinct content.
+  representatives = sorted(group[0] for group in by_digest.values())
+  near = near_duplicate_groups([readable[i].dhash for i in representatives], near_threshold)
+  near = sorted([names[representatives[k]] for k in group] for group in near)
+  return {'exact_duplicates': exact, 'near_duplicates': near, 'near_threshold': near_threshold}
 
 
 def format_report(report, max_names=5):
@@ -217,7 +243,8 @@ def format_report(report, max_names=5):
   for key in ('width', 'height', 'aspect_ratio'):
     if key in report:
       s = report[key]
-      lines.append(f"{key + ':':13s} min {s['min']:.4g}  median {s['median']:.4g}  max {s['max']:.4g}")
+      lines.append(f"{key + ':':13s} min {s['min']:.4g}  median {s['median']:.4g}  "
+                   f"max {s['max']:.4g}")
   for key in ('min_side_histogram', 'aspect_histogram'):
     if key in report:
       lines.append(f'{key}: ' + '  '.join(f'{k}: {v}' for k, v in report[key].items()))
@@ -238,16 +265,14 @@ def format_report(report, max_names=5):
 
 
 def write_json(report, path):
-  """Writes the report as UTF-8 JSON (names keep their non-ASCII letters).
+  """Writes the report as UTF-8 JSON (names keep their non-ASCII letters), atomically.
 
   A name that is not valid UTF-8 is written with \\udcXX escapes, which json.load turns back
   into the same Python string (and os.fsencode into the same bytes).
   """
-  temp_path = f'{path}.tmp-{os.getpid()}'
-  with open(temp_path, 'w', encoding='utf-8', errors='backslashreplace') as f:
-    json.dump(report, f, indent=2, ensure_ascii=False)
-    f.write('\n')
-  os.replace(temp_path, path)
+  text = json.dumps(report, indent=2, ensure_ascii=False) + '\n'
+  # Lone surrogates (the undecodable bytes) become the text '\\udcXX': a JSON escape.
+  files.write_text(path, text.encode('utf-8', 'backslashreplace').decode('utf-8'))
 
 
 def _is_within(path, folder):
@@ -258,9 +283,9 @@ def _is_within(path, folder):
 
 
 def _check_output_location(out, src, name='out'):
-  """Raises ValueError when writing `out` could touch the source folder `src`."""
+  """Raises UserError when writing `out` could touch the source folder `src`."""
   if _is_within(out, src) or _is_within(src, out):
-    raise ValueError(
+    raise UserError(
         f'{name} must be outside the source folder (and not contain it): the '
         f'source is never modified. Received: {name}={out!r} with source {src!r}')
 
@@ -313,7 +338,7 @@ def clean_folder(src, out, *, out_format='folder', image_format='png', num_shard
     image_format: 'png' (lossless) or 'jpeg' (quality 95), for 'folder'.
     num_shards: for 'tfrecord'.
     resolution: if given, images are centre-cropped and resized to it
-      (decode.center_crop_and_resize, as the training pipeline does).
+      (decode.square_uint8, as the training pipeline does).
     drop_duplicates: keep one file of each exact-duplicate group.
     drop_near_duplicates: also keep one of each near-duplicate group.
     near_threshold: dHash bits, when the report is computed here.
@@ -324,28 +349,14 @@ def clean_folder(src, out, *, out_format='folder', image_format='png', num_shard
     dict: out, num_written, skipped_unreadable and skipped_duplicates (names
     relative to src), outputs (written paths).
   Raises:
-    ValueError: a bad argument, or `out` inside `src`, or `out` not empty.
+    UserError: a bad argument, or `out` inside `src`, or `out` not empty.
   """
-  if out_format not in OUT_FORMATS:
-    raise ValueError(f'out_format must be one of {OUT_FORMATS}. Received: out_format={out_format!r}')
-  if image_format not in IMAGE_FORMATS:
-    raise ValueError(
-        f'image_format must be one of {IMAGE_FORMATS}. Received: image_format={image_format!r}')
-  if resolution is not None and (isinstance(resolution, bool)
-                                 or not isinstance(resolution, int) or resolution < 1):
-    raise ValueError(f'resolution must be a positive int or None. Received: resolution={resolution!r}')
-  if not os.path.isdir(src):
-    raise ValueError(f'The source folder does not exist. Received: src={src!r}')
-  _check_output_location(out, src)
-  if os.path.exists(out) and (not os.path.isdir(out) or os.listdir(out)):
-    raise ValueError(
-        f'out must be a new or empty folder, so nothing of an earlier run is '
-        f'mixed in. Received: out={out!r}')
+  _check_clean_arguments(src, out, out_format, image_format, resolution)
   if report is None:
     report = check_folder(src, near_threshold=near_threshold)
   kept, dropped = files_to_keep(report, drop_duplicates, drop_near_duplicates)
   if not kept:
-    raise ValueError(f'No readable image is left to write. Received: src={src!r}')
+    raise UserError(f'No readable image is left to write. Received: src={src!r}')
   os.makedirs(out, exist_ok=True)
   sources = [os.path.join(src, *name.split('/')) for name in kept]
 
@@ -368,6 +379,27 @@ def clean_folder(src, out, *, out_format='folder', image_format='png', num_shard
   }
 
 
+def _check_clean_arguments(src, out, out_format, image_format, resolution):
+  """Raises UserError for a clean_folder argument it cannot use (see clean_folder)."""
+  if out_format not in OUT_FORMATS:
+    raise UserError(
+        f'out_format must be one of {OUT_FORMATS}. Received: out_format={out_format!r}')
+  if image_format not in IMAGE_FORMATS:
+    raise UserError(
+        f'image_format must be one of {IMAGE_FORMATS}. Received: image_format={image_format!r}')
+  if resolution is not None and (isinstance(resolution, bool)
+                                 or not isinstance(resolution, int) or resolution < 1):
+    raise UserError(
+        f'resolution must be a positive int or None. Received: resolution={resolution!r}')
+  if not os.path.isdir(src):
+    raise UserError(f'The source folder does not exist. Received: src={src!r}')
+  _check_output_location(out, src)
+  if os.path.exists(out) and (not os.path.isdir(out) or os.listdir(out)):
+    raise UserError(
+        f'out must be a new or empty folder, so nothing of an earlier run is '
+        f'mixed in. Received: out={out!r}')
+
+
 def _write_folder(sources, names, out, image_format, resolution, progress):
   if resolution is not None:
     from tfgan_anime.data import decode  # pylint: disable=g-import-not-at-top
@@ -375,34 +407,31 @@ def _write_folder(sources, names, out, image_format, resolution, progress):
   taken = set()
   outputs = []
   for done, (source, name) in enumerate(zip(sources, names), start=1):
-    pixels = image_io.load_rgb(source)
+    pixels = pil_images.load_rgb(source)
     if pixels is None:
-      raise ValueError(f'The file changed since it was checked. Received: path={source!r}')
+      raise UserError(f'The file changed since it was checked. Received: path={source!r}')
     if resolution is not None:
-      resized = decode.center_crop_and_resize(pixels, resolution).numpy()
-      pixels = np.clip(np.round(resized), 0, 255).astype(np.uint8)
+      # As training crops and resizes (decode.square_uint8), so the copy trains the same.
+      pixels = decode.square_uint8(pixels, resolution).numpy()
     target = os.path.join(out, *_unique_output_name(name, extension, taken).split('/'))
-    os.makedirs(os.path.dirname(target), exist_ok=True)
-    temp_path = f'{target}.tmp-{os.getpid()}'
-    if image_format == 'png':
-      Image.fromarray(pixels).save(temp_path, 'PNG')
-    else:
-      Image.fromarray(pixels).save(temp_path, 'JPEG', quality=95)
-    os.replace(temp_path, target)
+    with files.atomic_write(target, 'wb') as f:
+      if image_format == 'png':
+        Image.fromarray(pixels).save(f, 'PNG')
+      else:
+        Image.fromarray(pixels).save(f, 'JPEG', quality=95)
     outputs.append(target)
     if progress is not None:
       progress(done, len(sources))
   return outputs
 
 
-# ----------------------------------------------------------------------------
-# The binary. Flags are defined only when it runs, so importing this module
-# (tests, other tools) registers nothing in the global FLAGS.
+# The binary: flags are defined only when it runs (cli.run calls define_flags), so importing
+# this module (tests, other tools) registers nothing in the global FLAGS.
 
 FLAGS = flags.FLAGS
 
 
-def _define_flags():
+def define_flags():
   flags.DEFINE_string('check', None, 'Image folder to inspect (read only).')
   flags.DEFINE_string('json', None, 'Also write the report to this JSON file '
                       '(outside the --check folder).')
@@ -426,64 +455,61 @@ def _define_flags():
   flags.DEFINE_string('prefix', 'images', 'Shard file name prefix.')
 
 
-def _fail(message):
-  """One line on stderr and exit status 2: the user's input was wrong."""
-  sys.stderr.write(f'prepare_data: {message}\n')
-  sys.exit(2)
-
-
-def _parse_flags(argv):
+def parse_flags(argv):
+  """absl's parse, with a bad flag value shown as one `error: ...` line (exit 2), not usage."""
   try:
-    remaining = FLAGS(argv)
+    return FLAGS(argv)
   except flags.Error as e:
-    _fail(str(e).replace('\n', ' '))
-  if len(remaining) > 1:
-    _fail(f'unexpected arguments; every option is a --flag. Received: {remaining[1:]}')
-  if not FLAGS.check:
-    _fail('--check is required: the image folder to inspect. Received: --check=None')
-  if not os.path.isdir(FLAGS.check):
-    _fail(f'--check must be an existing folder. Received: --check={FLAGS.check!r}')
+    cli.fail('error: ' + str(e).replace('\n', ' '))
+
+
+def check_flags(values):
+  """Raises UserError for flag values that do not go together.
+
+  Args:
+    values: the parsed flags (absl FlagValues).
+  """
+  if not values.check:
+    raise UserError('--check is required: the image folder to inspect. Received: --check=None')
+  if not os.path.isdir(values.check):
+    raise UserError(f'--check must be an existing folder. Received: --check={values.check!r}')
   for name in ('out', 'json'):
-    value = FLAGS[name].value
-    if value and (_is_within(value, FLAGS.check) or _is_within(FLAGS.check, value)):
-      _fail(f'--{name} must be outside the --check folder, which is never modified. '
-            f'Received: --{name}={value!r}')
-  if not FLAGS.out:
+    value = values[name].value
+    if value and (_is_within(value, values.check) or _is_within(values.check, value)):
+      raise UserError(f'--{name} must be outside the --check folder, which is never modified. '
+                      f'Received: --{name}={value!r}')
+  if not values.out:
     for name in ('drop_duplicates', 'drop_near_duplicates'):
-      if FLAGS[name].present:
-        _fail(f'--{name} needs --out (it only affects the clean copy). '
-              f'Received: --{name}={FLAGS[name].value!r}')
-  return remaining
+      if values[name].present:
+        raise UserError(f'--{name} needs --out (it only affects the clean copy). '
+                        f'Received: --{name}={values[name].value!r}')
 
 
 def main(argv):
-  del argv  # checked by _parse_flags
-  try:
-    report = check_folder(
-        FLAGS.check, near_threshold=FLAGS.near_threshold, resolution=FLAGS.resolution,
-        progress=ProgressBar('checking'))
-    print(format_report(report))
-    if FLAGS.json:
-      write_json(report, FLAGS.json)
-      print(f'report written to {FLAGS.json}')
-    if FLAGS.out:
-      summary = clean_folder(
-          FLAGS.check, FLAGS.out, out_format=FLAGS.out_format,
-          image_format=FLAGS.image_format, num_shards=FLAGS.num_shards,
-          resolution=FLAGS.resolution, drop_duplicates=FLAGS.drop_duplicates,
-          drop_near_duplicates=FLAGS.drop_near_duplicates, prefix=FLAGS.prefix,
-          report=report, progress=ProgressBar('writing'))
-      print(f"wrote {summary['num_written']} images to {summary['out']} "
-            f"({len(summary['outputs'])} files); skipped "
-            f"{len(summary['skipped_unreadable'])} unreadable and "
-            f"{len(summary['skipped_duplicates'])} duplicates")
-  except ValueError as e:
-    _fail(str(e))
+  del argv  # cli.run refuses positional arguments
+  check_flags(FLAGS)
+  report = check_folder(
+      FLAGS.check, near_threshold=FLAGS.near_threshold, resolution=FLAGS.resolution,
+      progress=ProgressBar('checking'))
+  print(format_report(report))
+  if FLAGS.json:
+    write_json(report, FLAGS.json)
+    print(f'report written to {FLAGS.json}')
+  if FLAGS.out:
+    summary = clean_folder(
+        FLAGS.check, FLAGS.out, out_format=FLAGS.out_format,
+        image_format=FLAGS.image_format, num_shards=FLAGS.num_shards,
+        resolution=FLAGS.resolution, drop_duplicates=FLAGS.drop_duplicates,
+        drop_near_duplicates=FLAGS.drop_near_duplicates, prefix=FLAGS.prefix,
+        report=report, progress=ProgressBar('writing'))
+    print(f"wrote {summary['num_written']} images to {summary['out']} "
+          f"({len(summary['outputs'])} files); skipped "
+          f"{len(summary['skipped_unreadable'])} unreadable and "
+          f"{len(summary['skipped_duplicates'])} duplicates")
 
 
 def run():
-  _define_flags()
-  app.run(main, flags_parser=_parse_flags)
+  cli.run(main, define_flags=define_flags, flags_parser=parse_flags)
 
 
 if __name__ == '__main__':

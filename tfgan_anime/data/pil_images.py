@@ -1,8 +1,11 @@
-"""Reading the odd image files people scrape, with PIL, into plain RGB arrays.
+"""The PIL side of image files: listing a folder's images, and decoding the odd files people
+scrape into plain RGB arrays.
 
-Everything here is PIL + numpy (no TensorFlow), so the data doctor starts fast.
+Everything here is PIL + numpy (no TensorFlow), so the data doctor starts fast. TensorFlow's
+decode, crop and resize path is `decode.py`; `decode.decode_rgb` gives the same pixels as
+`pil_decode_rgb` for the files `tf_decodes_like_pil` accepts.
 
-Conversions made by `decode_rgb` / `load_rgb` (always to uint8 RGB, [H, W, 3]):
+Conversions made by `pil_decode_rgb` / `load_rgb` (always to uint8 RGB, [H, W, 3]):
 
 - gray ("L", "1") is copied into the three channels;
 - anything with transparency ("RGBA", "LA", "PA", palette or RGB with a
@@ -107,7 +110,7 @@ def _open_and_load(data):
   return image
 
 
-def decode_rgb(data):
+def pil_decode_rgb(data):
   """Decodes image file bytes to uint8 RGB, or None when they are unreadable.
 
   Args:
@@ -127,16 +130,16 @@ def load_rgb(path):
       data = f.read()
   except OSError:
     return None
-  return decode_rgb(data)
+  return pil_decode_rgb(data)
 
 
 def tf_decodes_like_pil(data, image):
-  """True when TensorFlow's decoder gives the pixels `decode_rgb(data)` gives.
+  """True when TensorFlow's decoder gives the pixels `pil_decode_rgb(data)` gives.
 
   That is an 8-bit RGB or gray JPEG or PNG, upright, without transparency: nearly every file of
   a scraped folder. TensorFlow drops alpha where we composite on white, ignores EXIF
   orientation, and reduces 16-bit RGB differently; its GIF, BMP and WebP support varies between
-  versions. Those files go through PIL (`decode_rgb`) instead.
+  versions. Those files go through PIL (`pil_decode_rgb`) instead.
 
   Args:
     data: the file's bytes.
@@ -162,7 +165,8 @@ def exif_orientation(image):
     return 1
 
 
-def _one_line(error):
+def one_line_reason(error):
+  """A decoding error as the one-line reason the data check and the data doctor print."""
   if isinstance(error, UnidentifiedImageError):
     # PIL's message names our BytesIO object, not the file.
     return 'UnidentifiedImageError: cannot identify image file (not a format PIL reads)'
@@ -187,13 +191,13 @@ def describe(path):
       data = f.read()
   except OSError as e:
     return {'mode': None, 'size': None, 'bit_depth': None, 'format': None,
-            'readable': False, 'error': _one_line(e)}
+            'readable': False, 'error': one_line_reason(e)}
   _, info = decode_and_describe(data)
   return info
 
 
 def decode_and_describe(data):
-  """`decode_rgb(data)` and the `describe` dict of the same bytes, decoding once.
+  """`pil_decode_rgb(data)` and the `describe` dict of the same bytes, decoding once.
 
   Returns:
     (uint8 [H, W, 3] array or None, info dict as from `describe`).
@@ -214,7 +218,7 @@ def _decode_and_describe(data):
   try:
     image = Image.open(io.BytesIO(data))
   except _DECODE_ERRORS as e:
-    info['error'] = _one_line(e)
+    info['error'] = one_line_reason(e)
     return None, info
   info['mode'] = image.mode
   info['size'] = tuple(image.size)
@@ -223,7 +227,7 @@ def _decode_and_describe(data):
   try:
     pixels = _to_rgb(ImageOps.exif_transpose(_open_and_load(data)))
   except _DECODE_ERRORS as e:
-    info['error'] = _one_line(e)
+    info['error'] = one_line_reason(e)
     return None, info
   info['readable'] = True
   return pixels, info

@@ -1,4 +1,4 @@
-"""Tests for tfgan_anime.data.image_io on a folder of the odd files people scrape.
+"""Tests for tfgan_anime.data.pil_images on a folder of the odd files people scrape.
 
 The folder comes from testing_utils.build_bad_folder, shared with prepare_data_test and the
 training tests.
@@ -20,9 +20,9 @@ from testing_utils import RED
 from testing_utils import SIZE
 from testing_utils import WHITE
 from testing_utils import build_bad_folder
-from tfgan_anime.data import image_io
+from tfgan_anime.data import pil_images
 
-class ImageIoTest(tf.test.TestCase, parameterized.TestCase):
+class PilImagesTest(tf.test.TestCase, parameterized.TestCase):
 
   @classmethod
   def setUpClass(cls):
@@ -38,7 +38,7 @@ class ImageIoTest(tf.test.TestCase, parameterized.TestCase):
     super().tearDownClass()
 
   def test_list_images_is_recursive_sorted_and_any_case(self):
-    paths = image_io.list_images(self.folder)
+    paths = pil_images.list_images(self.folder)
     self.assertEqual(paths, sorted(paths))
     relative = sorted(os.path.relpath(p, self.folder) for p in paths)
     self.assertEqual(relative, sorted(BAD_FOLDER_FILES))
@@ -46,7 +46,7 @@ class ImageIoTest(tf.test.TestCase, parameterized.TestCase):
   def test_list_images_missing_folder(self):
     missing = os.path.join(self.get_temp_dir(), 'no_such_folder')
     with self.assertRaisesRegex(ValueError, 'Received: folder=.*no_such_folder'):
-      image_io.list_images(missing)
+      pil_images.list_images(missing)
 
   def test_list_images_folder_without_images(self):
     folder = os.path.join(self.get_temp_dir(), 'only_text')
@@ -54,12 +54,12 @@ class ImageIoTest(tf.test.TestCase, parameterized.TestCase):
     with open(os.path.join(folder, 'a.txt'), 'w') as f:
       f.write('x')
     with self.assertRaisesRegex(ValueError, 'no files ending in .*Received: folder='):
-      image_io.list_images(folder)
+      pil_images.list_images(folder)
 
   @parameterized.parameters(sorted(BAD_FOLDER_FILES))
   def test_load_rgb(self, name):
     expected = BAD_FOLDER_FILES[name]
-    pixels = image_io.load_rgb(os.path.join(self.folder, name))
+    pixels = pil_images.load_rgb(os.path.join(self.folder, name))
     if expected is None:
       self.assertIsNone(pixels)
       return
@@ -71,21 +71,21 @@ class ImageIoTest(tf.test.TestCase, parameterized.TestCase):
       self.assertAllClose(pixels[4, 4], colour, atol=tolerance)
 
   def test_transparent_pixels_are_composited_on_white(self):
-    pixels = image_io.load_rgb(os.path.join(self.folder, 'alpha.png'))
+    pixels = pil_images.load_rgb(os.path.join(self.folder, 'alpha.png'))
     self.assertAllEqual(pixels[SIZE - 1, SIZE - 1], WHITE)
 
   def test_sixteen_bit_is_scaled_to_eight(self):
-    pixels = image_io.load_rgb(os.path.join(self.folder, 'deep16.png'))
+    pixels = pil_images.load_rgb(os.path.join(self.folder, 'deep16.png'))
     self.assertAllEqual(pixels[0, 0], (0, 0, 0))
     self.assertAllEqual(pixels[0, 1], (100, 100, 100))
     self.assertAllEqual(pixels[4, 4], (255, 255, 255))
 
   def test_gif_gives_first_frame(self):
-    pixels = image_io.load_rgb(os.path.join(self.folder, 'anim.gif'))
+    pixels = pil_images.load_rgb(os.path.join(self.folder, 'anim.gif'))
     self.assertAllEqual(pixels[4, 4], RED)
 
   def test_tiny_value(self):
-    pixels = image_io.load_rgb(os.path.join(self.folder, 'tiny.png'))
+    pixels = pil_images.load_rgb(os.path.join(self.folder, 'tiny.png'))
     self.assertAllEqual(pixels, [[[10, 20, 30]]])
 
   def test_exif_orientation_is_applied(self):
@@ -94,7 +94,7 @@ class ImageIoTest(tf.test.TestCase, parameterized.TestCase):
     exif = Image.Exif()
     exif[0x0112] = 6  # "rotate 90 clockwise to view"
     Image.fromarray(pixels).save(path, 'JPEG', exif=exif)
-    self.assertEqual(image_io.load_rgb(path).shape, (32, 16, 3))
+    self.assertEqual(pil_images.load_rgb(path).shape, (32, 16, 3))
 
   @parameterized.parameters(
       ('deep16.png', 'I;16', (SIZE, SIZE), 16, 'PNG', True),
@@ -108,7 +108,7 @@ class ImageIoTest(tf.test.TestCase, parameterized.TestCase):
       ('notes.jpg', None, None, None, None, False),
   )
   def test_describe(self, name, mode, size, bit_depth, image_format, readable):
-    info = image_io.describe(os.path.join(self.folder, name))
+    info = pil_images.describe(os.path.join(self.folder, name))
     self.assertEqual(info['mode'], mode)
     self.assertEqual(info['size'], size)
     self.assertEqual(info['bit_depth'], bit_depth)
@@ -121,7 +121,7 @@ class ImageIoTest(tf.test.TestCase, parameterized.TestCase):
       self.assertNotIn('\n', info['error'])
 
   def test_describe_names_the_problem(self):
-    describe = lambda name: image_io.describe(os.path.join(self.folder, name))
+    describe = lambda name: pil_images.describe(os.path.join(self.folder, name))
     self.assertIn('truncated', describe('truncated.jpg')['error'].lower())
     self.assertIn('0 bytes', describe('empty.jpg')['error'])
     self.assertIn('cannot identify', describe('notes.jpg')['error'])
