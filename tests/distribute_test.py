@@ -15,7 +15,7 @@ import testing_utils
 from tfgan_anime import config as config_lib
 from tfgan_anime.training import distribute
 from tfgan_anime.training import loop as train_lib
-from tfgan_anime.data import image_io
+from tfgan_anime.data import pil_images
 from tfgan_anime.data import pipeline
 from tfgan_anime.data import tfrecord
 
@@ -164,7 +164,7 @@ class MultiWorkerTest(tf.test.TestCase, parameterized.TestCase):
     root = self.get_temp_dir()
     folder = _make_folder(os.path.join(root, 'images'))
     if data == 'shards':
-      tfrecord.write_shards(image_io.list_images(folder), os.path.join(root, 'shards'), 2)
+      tfrecord.write_shards(pil_images.list_images(folder), os.path.join(root, 'shards'), 2)
       folder = os.path.join(root, 'shards', 'images-*.tfrecord')
     out_dir = os.path.join(root, 'multi')
     os.makedirs(out_dir)

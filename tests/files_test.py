@@ -1,5 +1,6 @@
 """Tests of files.py: an atomic write leaves the old file or the new one, never half of either."""
 
+import glob
 import os
 
 import tensorflow as tf
@@ -28,11 +29,13 @@ class AtomicWriteTest(tf.test.TestCase):
       self.assertEqual(f.read(), 'old')
     self.assertEqual(os.listdir(os.path.dirname(path)), ['kept.txt'])
 
-  def test_the_temporary_keeps_the_suffix(self):
-    path = os.path.join(self.get_temp_dir(), 'grid.png')
+  def test_the_temporary_never_matches_the_final_suffix(self):
+    # A glob for the finished files (shards, grids) must not pick up a half-written one.
+    path = os.path.join(self.get_temp_dir(), 'images-00000-of-00001.tfrecord')
     with files.atomic_write(path, 'wb') as f:
-      self.assertTrue(f.name.endswith(".png"), f.name)
-      self.assertNotEqual(f.name, path)
+      self.assertTrue(os.path.basename(f.name).startswith('.'), f.name)
+      self.assertTrue(f.name.endswith('.tmp'), f.name)
+      self.assertEqual(glob.glob(os.path.join(self.get_temp_dir(), '*.tfrecord')), [])
 
   def test_bad_mode(self):
     with self.assertRaisesRegex(ValueError, "mode='a'"):

@@ -8,7 +8,7 @@ import numpy as np
 from PIL import Image
 import tensorflow as tf
 
-from tfgan_anime.data import image_io
+from tfgan_anime.data import pil_images
 from tfgan_anime.data import tags as tags_lib
 from tfgan_anime.errors import UserError
 from tfgan_anime.evaluation import protocol
@@ -89,7 +89,7 @@ class TrainAndCacheTest(tf.test.TestCase):
     def load(files):
       return protocol.images_from_files(files, _SIZE)
 
-    files = image_io.list_images(folder)
+    files = pil_images.list_images(folder)
     classifier = tc.load_or_train(cache, folder, _SIZE, files, load, progress=False)
     # Solid colour blocks are easy: the held-out 240 are read almost perfectly.
     self.assertGreater(classifier.accuracy['hair'], 0.9)

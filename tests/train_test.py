@@ -15,7 +15,7 @@ from tfgan_anime import config as config_lib
 from tfgan_anime import export
 from tfgan_anime import images
 from tfgan_anime.training import loop as train_lib
-from tfgan_anime.data import image_io
+from tfgan_anime.data import pil_images
 from tfgan_anime.data import tfrecord
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -123,7 +123,7 @@ class ShardResumeTest(tf.test.TestCase):
     # straight one. 4 steps straight against 2, then a resume to 4, in this process.
     root = self.get_temp_dir()
     folder = make_folder(os.path.join(root, 'images'))
-    tfrecord.write_shards(image_io.list_images(folder), os.path.join(root, 'shards'), 2)
+    tfrecord.write_shards(pil_images.list_images(folder), os.path.join(root, 'shards'), 2)
     config = config_lib.TrainConfig(
         model_dir=os.path.join(root, 'straight'), resolution=16, z_dim=8, g_base_width=4,
         d_base_width=4, batch_size=4, n_critic=2, train_steps=4, steps_per_epoch=3,

@@ -42,7 +42,7 @@ from tfgan_anime import cli
 from tfgan_anime import config as config_lib
 from tfgan_anime.errors import UserError
 from tfgan_anime.training import loop as train_lib
-from tfgan_anime.data import image_io
+from tfgan_anime.data import pil_images
 from tfgan_anime.data import pipeline
 from tfgan_anime.data import synthetic
 from tfgan_anime.data import tfrecord
@@ -198,7 +198,7 @@ def make_benchmark_data(workdir, num_images, resolution):
   """
   folder = synthetic.ensure_synthetic_faces(num_images, seed=0, cache_dir=workdir,
                                             progress=False)
-  files = image_io.list_images(folder)
+  files = pil_images.list_images(folder)
   num_shards = 8
   tfrecord.write_shards(files, os.path.join(workdir, 'shards_jpeg'), num_shards)
   tfrecord.write_shards(files, os.path.join(workdir, 'shards_uint8'), num_shards,

@@ -31,11 +31,11 @@ def atomic_write(path, mode='w', encoding=None):
     raise ValueError(f'Unsupported mode. Received: mode={mode!r}; accepted: w, wb')
   directory = os.path.dirname(os.path.abspath(path))
   os.makedirs(directory, exist_ok=True)
-  # The final name's suffix kept last, so that writers that pick a format by suffix (PIL,
-  # np.savez) see the right one.
+  # A hidden name that ends in .tmp, never in the final suffix, so that a glob for the final
+  # files (`--data=out/*.tfrecord`, a folder's *.png) never matches a half-written one. Writers
+  # that pick a format by suffix (PIL) must be told the format.
   base = os.path.basename(path)
-  fd, temp_path = tempfile.mkstemp(prefix=f'.{base}.', suffix=f'.tmp{os.path.splitext(base)[1]}',
-                                   dir=directory)
+  fd, temp_path = tempfile.mkstemp(prefix=f'.{base}.', suffix='.tmp', dir=directory)
   os.close(fd)
   try:
     with open(temp_path, mode, encoding=encoding) as f:
