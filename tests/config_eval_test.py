@@ -1,5 +1,6 @@
 """The options of issue 3: toy data needs the MLPs, evaluation during training, the toy flagfiles."""
 
+import dataclasses
 import os
 
 from absl import flags
@@ -8,19 +9,13 @@ import tensorflow as tf
 
 from tfgan_anime import config as config_lib
 from tfgan_anime import flags as flags_lib
-
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-
+from tfgan_anime.errors import UserError
 
 def _parse(argv):
+  """Parses argv as the binary does (flagfiles expanded first) into a TrainConfig."""
   values = flags.FlagValues()
   flags_lib.define_flags(values)
-  cwd = os.getcwd()
-  os.chdir(REPO)
-  try:
-    values(['train'] + argv)
-  finally:
-    os.chdir(cwd)
+  values(['train'] + flags_lib.expand_flagfiles(argv))
   return flags_lib.config_from_flags(values)
 
 
@@ -49,11 +44,23 @@ class ToyAndEvalConfigTest(tf.test.TestCase, parameterized.TestCase):
       config_lib.TrainConfig(model_dir='x', **overrides).validate()
     self.assertNotIn('\n', str(raised.exception))
 
-  def test_valid_combinations(self):
-    config_lib.TrainConfig(model_dir='x', data='toy2d:spiral', architecture='mlp',
-                           eval_every_epochs=2).validate()
-    config_lib.TrainConfig(model_dir='x', eval_every_epochs=1, eval_metric='kid',
-                           inception_keras_weights='w.h5').validate()
+  @parameterized.named_parameters(
+      # Each valid combination, and the one change that makes it invalid.
+      ('toy_with_mlp', dict(data='toy2d:spiral', architecture='mlp', eval_every_epochs=2),
+       dict(architecture='dcgan'), 'mlp with --data=toy2d:spiral'),
+      ('kid_with_keras_weights', dict(eval_every_epochs=1, eval_metric='kid',
+                                      inception_keras_weights='w.h5'),
+       dict(inception_keras_weights=''), 'kid together with --inception_graph'),
+      ('kid_with_graph', dict(eval_every_epochs=1, eval_metric='kid', inception_graph='g.pb'),
+       dict(inception_graph=''), 'kid together with --inception_graph'),
+      ('kid_unused_without_eval', dict(eval_every_epochs=0, eval_metric='kid'),
+       dict(eval_every_epochs=1), 'kid together with --inception_graph'),
+  )
+  def test_valid_combinations(self, valid, breaking_change, pattern):
+    config = config_lib.TrainConfig(model_dir='x', **valid)
+    self.assertIsNone(config.validate())
+    with self.assertRaisesRegex(UserError, pattern):
+      dataclasses.replace(config, **breaking_change).validate()
 
   def test_toy_ring8_flagfile(self):
     config = _parse(['--flagfile=configs/toy_ring8.cfg', '--model_dir=x'])

@@ -1,6 +1,8 @@
 """TrainConfig validation, flag definitions, and the shipped flagfiles."""
 
+import dataclasses
 import os
+import tempfile
 
 from absl import flags
 from absl.testing import parameterized
@@ -14,23 +16,32 @@ from tfgan_anime.errors import UserError
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
-def _parse(argv):
-  """Parses argv with a fresh FlagValues holding every TrainConfig flag, from the repo root."""
+def _parse(argv, cwd=None):
+  """Parses argv as the binary does (flagfiles expanded first) with a fresh FlagValues holding
+  every TrainConfig flag, from `cwd` (default: a folder unrelated to the repository)."""
   values = flags.FlagValues()
   flags_lib.define_flags(values)
-  cwd = os.getcwd()
-  os.chdir(REPO)  # Flagfiles name their base relative to the repository root.
+  previous = os.getcwd()
+  os.chdir(cwd or tempfile.mkdtemp())
   try:
-    values(['train'] + argv)
+    values(['train'] + flags_lib.expand_flagfiles(argv))
   finally:
-    os.chdir(cwd)
+    os.chdir(previous)
   return flags_lib.config_from_flags(values)
 
 
 class ValidateTest(tf.test.TestCase, parameterized.TestCase):
 
   def test_defaults_with_a_model_dir_are_valid(self):
-    config_lib.TrainConfig(model_dir='x').validate()
+    self.assertIsNone(config_lib.TrainConfig(model_dir='x').validate())
+    # The defaults are the WGAN-GP paper's.
+    config = config_lib.TrainConfig(model_dir='x')
+    self.assertEqual((config.loss, config.penalty, config.gp_weight, config.n_critic,
+                      config.g_lr, config.g_beta1, config.g_beta2, config.d_norm),
+                     ('wasserstein', 'gp', 10.0, 5, 1e-4, 0.0, 0.9, 'none'))
+    # And the model_dir is what made them valid.
+    with self.assertRaisesRegex(UserError, 'model_dir'):
+      config_lib.TrainConfig().validate()
 
   @parameterized.named_parameters(
       ('no_model_dir', dict(model_dir=''), 'model_dir'),
@@ -58,7 +69,6 @@ class ValidateTest(tf.test.TestCase, parameterized.TestCase):
       ('lr_factor_above_one', dict(rollback_lr_factor=2.0), 'rollback_lr_factor=2.0'),
       ('keep_every', dict(keep_checkpoint_every_epochs=-2), 'keep_checkpoint_every_epochs=-2'),
       ('restore_step', dict(restore_step=-5), 'restore_step=-5'),
-      ('inject', dict(inject_nan_at_step=-1), 'inject_nan_at_step=-1'),
       ('lr_factor_with_a_schedule', dict(rollback_lr_factor=0.5, lr_decay='linear'),
        r'rollback_lr_factor=0.5; accepted: 1 with --lr_decay=linear'),
   )
@@ -76,7 +86,12 @@ class ValidateTest(tf.test.TestCase, parameterized.TestCase):
       config_lib.TrainConfig(model_dir='x', seed=-1).validate()
 
   def test_batch_norm_critic_is_fine_without_gp(self):
-    config_lib.TrainConfig(model_dir='x', penalty='none', d_norm='batch').validate()
+    for penalty in ('none', 'clip'):
+      self.assertIsNone(
+          config_lib.TrainConfig(model_dir='x', penalty=penalty, d_norm='batch').validate())
+    # Only the gradient penalty, which is per sample, refuses it.
+    with self.assertRaisesRegex(UserError, 'd_norm'):
+      config_lib.TrainConfig(model_dir='x', penalty='gp', d_norm='batch').validate()
 
   def test_write_and_reproduce(self):
     config = config_lib.TrainConfig(model_dir=self.get_temp_dir(), resolution=32, gp_one_sided=True,
@@ -138,11 +153,18 @@ class CheckPathsTest(tf.test.TestCase, parameterized.TestCase):
     self.assertEqual(os.listdir(os.path.join(self.root, 'fine')), [])
 
   def test_one_off_flags_stay_out_of_the_flagfile(self):
-    config = self._paths(restore_step=10, inject_nan_at_step=3, deterministic=True)
+    config = self._paths(restore_step=10, dry_run=True, deterministic=True)
     text = config.to_flagfile()
     self.assertNotIn('restore_step', text)
-    self.assertNotIn('inject_nan_at_step', text)
+    self.assertNotIn('dry_run', text)
     self.assertIn('--deterministic\n', text)
+
+  def test_test_hooks_are_not_options(self):
+    # --inject_nan_at_step is a flag of the binary only (training/testing.py).
+    names = [field.name for field in dataclasses.fields(config_lib.TrainConfig)]
+    self.assertNotIn('inject_nan_at_step', names)
+    with self.assertRaises(TypeError):
+      config_lib.TrainConfig(model_dir='x', inject_nan_at_step=3)  # pylint: disable=unexpected-keyword-arg
 
 
 class FlagfileTest(tf.test.TestCase, parameterized.TestCase):
@@ -177,6 +199,89 @@ class FlagfileTest(tf.test.TestCase, parameterized.TestCase):
   def test_command_line_overrides_flagfile(self):
     config = _parse(['--flagfile=configs/wgan_gp.cfg', '--model_dir=x', '--n_critic=2'])
     self.assertEqual(config.n_critic, 2)
+
+  def test_every_spelling_from_any_folder(self):
+    # The README's spelling, a bare shipped name, and absolute paths, from the repository root
+    # and from an unrelated folder: all the same run.
+    expected = _parse(['--flagfile=configs/wgan_gp.cfg', '--model_dir=x'], cwd=REPO)
+    for spelling in ('configs/wgan_gp.cfg', 'wgan_gp.cfg', os.path.join(REPO, 'configs/wgan_gp.cfg'),
+                     os.path.join(flags_lib.CONFIGS_DIR, 'wgan_gp.cfg')):
+      for cwd in (REPO, None):
+        self.assertEqual(_parse([f'--flagfile={spelling}', '--model_dir=x'], cwd=cwd), expected,
+                         (spelling, cwd))
+    self.assertEqual(expected.batch_size, 128)  # From base.cfg, included by wgan_gp.cfg.
+
+  def test_the_working_directory_comes_before_the_shipped_configs(self):
+    cwd = tempfile.mkdtemp(dir=self.get_temp_dir())
+    with open(os.path.join(cwd, 'wgan_gp.cfg'), 'w') as f:
+      f.write('--n_critic=3\n')
+    self.assertEqual(_parse(['--flagfile=wgan_gp.cfg'], cwd=cwd).n_critic, 3)
+
+  def test_nested_flagfiles_are_relative_to_the_file_that_names_them(self):
+    root = tempfile.mkdtemp(dir=self.get_temp_dir())
+    os.makedirs(os.path.join(root, 'a', 'sub'))
+    files = {'a/outer.cfg': '--flagfile=sub/inner.cfg\n--z_dim=7\n',
+             'a/sub/inner.cfg': '# a comment\n\n  --flagfile=../../leaf.cfg\n// another\n'
+                                '--z_dim=5\n--n_critic=4\n',
+             'leaf.cfg': '--batch_size=3\n--n_critic=9\n'}
+    for name, text in files.items():
+      with open(os.path.join(root, name), 'w') as f:
+        f.write(text)
+    outer = os.path.join(root, 'a', 'outer.cfg')
+    # In place and in order, so that later flags win as with absl's own expansion.
+    self.assertEqual(flags_lib.expand_flagfiles(['--seed=1', f'--flagfile={outer}', '--seed=2']),
+                     ['--seed=1', '--batch_size=3', '--n_critic=9', '--z_dim=5', '--n_critic=4',
+                      '--z_dim=7', '--seed=2'])
+    config = _parse([f'--flagfile={outer}'])
+    self.assertEqual((config.batch_size, config.n_critic, config.z_dim), (3, 4, 7))
+    # The two-argument spelling, one dash, and nothing expanded after "--".
+    self.assertEqual(flags_lib.expand_flagfiles(['-flagfile', os.path.join(root, 'leaf.cfg'),
+                                                 '--', '--flagfile=x.cfg']),
+                     ['--batch_size=3', '--n_critic=9', '--', '--flagfile=x.cfg'])
+
+  def test_a_missing_flagfile_says_where_it_looked(self):
+    cwd = tempfile.mkdtemp(dir=self.get_temp_dir())
+    with self.assertRaises(UserError) as raised:
+      _parse(['--flagfile=configs/nope.cfg'], cwd=cwd)
+    message = str(raised.exception)
+    self.assertStartsWith(message, "Missing flagfile. Received: flagfile='configs/nope.cfg'")
+    for looked in (os.path.join(cwd, 'configs', 'nope.cfg'),
+                   os.path.join(flags_lib.CONFIGS_DIR, 'nope.cfg')):
+      self.assertIn(looked, message)
+    self.assertIn('wgan_gp.cfg', message)  # The shipped names.
+    self.assertNotIn('\n', message)
+
+  def test_a_missing_nested_flagfile_names_its_includer(self):
+    root = tempfile.mkdtemp(dir=self.get_temp_dir())
+    outer = os.path.join(root, 'outer.cfg')
+    with open(outer, 'w') as f:
+      f.write('--flagfile=base.cfg\n')
+    with self.assertRaises(UserError) as raised:
+      flags_lib.expand_flagfiles([f'--flagfile={outer}'])
+    message = str(raised.exception)
+    self.assertIn(f"Received: '--flagfile=base.cfg' in {outer}", message)
+    self.assertIn(f'looked for: {os.path.join(root, "base.cfg")}', message)
+    self.assertNotIn('\n', message)
+
+  def test_a_flagfile_cycle_is_refused(self):
+    root = tempfile.mkdtemp(dir=self.get_temp_dir())
+    for name, other in (('a.cfg', 'b.cfg'), ('b.cfg', 'a.cfg')):
+      with open(os.path.join(root, name), 'w') as f:
+        f.write(f'--flagfile={other}\n')
+    with self.assertRaisesRegex(UserError, r'includes itself.*a\.cfg -> .*b\.cfg -> .*a\.cfg'):
+      flags_lib.expand_flagfiles([f'--flagfile={os.path.join(root, "a.cfg")}'])
+
+  def test_shipped_configs_include_their_base_by_file_name(self):
+    # So that they work wherever the package is installed (no path from the repository root).
+    for name in flags_lib.shipped_configs():
+      with open(os.path.join(flags_lib.CONFIGS_DIR, name)) as f:
+        for line in f:
+          if line.startswith('--flagfile='):
+            included = line.strip().split('=', 1)[1]
+            self.assertEqual(os.path.basename(included), included, name)
+            self.assertTrue(os.path.isfile(os.path.join(flags_lib.CONFIGS_DIR, included)), name)
+    self.assertContainsSubset({'base.cfg', 'wgan_gp.cfg', 'quickstart.cfg'},
+                              set(flags_lib.shipped_configs()))
 
   def test_enum_flags_reject_bad_values_at_parse_time(self):
     with self.assertRaisesRegex(flags.IllegalFlagValueError, 'penalty'):

@@ -9,6 +9,7 @@ import tensorflow as tf
 from tfgan_anime import export
 from tfgan_anime import generate
 from tfgan_anime import images
+from tfgan_anime.errors import UserError
 from tfgan_anime.models import dcgan
 
 
@@ -115,6 +116,7 @@ class GenerateFlagsTest(tf.test.TestCase):
     return generate.check_flags(**values)
 
   def test_good(self):
+    # Good flags raise nothing.
     self.assertIsNone(self._check())
     self.assertIsNone(self._check(out='', out_dir=os.path.join(self.get_temp_dir(), 'new')))
 
@@ -133,8 +135,9 @@ class GenerateFlagsTest(tf.test.TestCase):
         (dict(out_dir=self.file), 'Invalid --out_dir'),
         (dict(out_dir=self.file + '/sub'), 'is a file'),
     ):
-      problem = self._check(**overrides)
-      self.assertIsNotNone(problem, overrides)
+      with self.assertRaises(UserError, msg=overrides) as raised:
+        self._check(**overrides)
+      problem = str(raised.exception)
       self.assertIn(part, problem)
       self.assertNotIn('\n', problem)
 

@@ -3,6 +3,8 @@
 import dataclasses
 import json
 import os
+import subprocess
+import sys
 
 import numpy as np
 from PIL import Image
@@ -22,19 +24,33 @@ REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 class TrainBinaryTest(tf.test.TestCase):
+  """One run of the binary and its resume, shared by the tests that look at them.
+
+  A failure while making them (a timeout, the folder) is raised again by each test that needs
+  them, rather than erroring the class: the tests that need neither still run.
+  """
 
   @classmethod
   def setUpClass(cls):
     super().setUpClass()
-    cls.root = os.path.join(os.environ.get('TEST_TMPDIR', '/tmp'), f'train_test_{os.getpid()}')
-    cls.data = make_folder(os.path.join(cls.root, 'data'))
-    cls.model_dir = os.path.join(cls.root, 'run')
-    cls.flags = [f'--data={cls.data}', f'--model_dir={cls.model_dir}', '--resolution=16',
-                 '--z_dim=8', '--g_base_width=4', '--d_base_width=4', '--batch_size=4',
-                 '--n_critic=2', '--steps_per_epoch=2', '--num_samples=9',
-                 '--checkpoint_every_steps=2']
-    cls.first = _run('tfgan_anime.train', *cls.flags, '--train_steps=3')
-    cls.second = _run('tfgan_anime.train', *cls.flags, '--train_steps=5')
+    cls.setup_error = None
+    try:
+      cls.root = os.path.join(os.environ.get('TEST_TMPDIR', '/tmp'), f'train_test_{os.getpid()}')
+      cls.data = make_folder(os.path.join(cls.root, 'data'))
+      cls.model_dir = os.path.join(cls.root, 'run')
+      cls.flags = [f'--data={cls.data}', f'--model_dir={cls.model_dir}', '--resolution=16',
+                   '--z_dim=8', '--g_base_width=4', '--d_base_width=4', '--batch_size=4',
+                   '--n_critic=2', '--steps_per_epoch=2', '--num_samples=9',
+                   '--checkpoint_every_steps=2']
+      cls.first = _run('tfgan_anime.train', *cls.flags, '--train_steps=3')
+      cls.second = _run('tfgan_anime.train', *cls.flags, '--train_steps=5')
+    except Exception as e:  # pylint: disable=broad-except (re-raised by every test: see setUp)
+      cls.setup_error = e
+
+  def setUp(self):
+    super().setUp()
+    if self.setup_error is not None:
+      raise RuntimeError(f'setUpClass failed: {self.setup_error!r}') from self.setup_error
 
   def test_first_run_writes_every_output(self):
     self.assertEqual(self.first.returncode, 0, self.first.stderr[-3000:])
@@ -89,6 +105,24 @@ class TrainBinaryTest(tf.test.TestCase):
     z = np.random.default_rng(3).standard_normal((4, 8)).astype(np.float32)
     expected = export.load_generator(os.path.join(self.model_dir, 'export'))(z)
     self.assertAllEqual(np.asarray(Image.open(os.path.join(out_dir, '00002.png'))), expected[2])
+    # TensorFlow's start-up lines are filtered (cli.import_tensorflow).
+    for noise in ('cuInit', 'oneDNN', 'absl::InitializeLog'):
+      self.assertNotIn(noise, result.stderr)
+
+  def test_generate_reports_an_unwritable_output_in_one_line(self):
+    self.assertEqual(self.second.returncode, 0)
+    # /proc refuses new folders even to root; the flags' checks cannot know that in advance.
+    result = _run('tfgan_anime.generate', f'--saved_model={self.model_dir}/export', '--num=2',
+                  '--out=', '--out_dir=/proc/tfgan_anime_test')
+    self.assertEqual(result.returncode, 2, result.stderr[-2000:])
+    self.assertNotIn('Traceback', result.stderr)
+    errors = [line for line in result.stderr.splitlines() if line.startswith('error: ')]
+    self.assertLen(errors, 1, result.stderr)
+    self.assertIn("Cannot write the output. Received: '/proc/tfgan_anime_test'", errors[0])
+
+
+class TrainFlagsBinaryTest(tf.test.TestCase):
+  """The binary on flags alone: no shared run, so each test stands alone."""
 
   def test_bad_flags_fail_in_one_line(self):
     for args, pattern in (
@@ -107,12 +141,32 @@ class TrainBinaryTest(tf.test.TestCase):
     self.assertIn('No SavedModel found', result.stderr)
     self.assertNotIn('Traceback', result.stderr)
 
-  def test_dry_run_prints_the_resolved_config(self):
-    result = _run('tfgan_anime.train', '--flagfile=configs/wgan_gp.cfg', '--model_dir=x',
-                  '--dry_run')
+  def test_dry_run_prints_the_options_then_both_networks(self):
+    # From an unrelated folder, as a user of the installed package, with TensorFlow's start-up
+    # logging as a user without TF_CPP_MIN_LOG_LEVEL gets it.
+    cwd = self.get_temp_dir()
+    env = dict(testing_utils.module_env())
+    env.pop('TF_CPP_MIN_LOG_LEVEL')
+    result = subprocess.run(
+        [sys.executable, '-m', 'tfgan_anime.train',
+         f'--flagfile={os.path.join(REPO, "configs", "wgan_gp.cfg")}', '--model_dir=x',
+         '--dry_run'], cwd=cwd, env=env, capture_output=True, text=True, timeout=600,
+        check=False)
     self.assertEqual(result.returncode, 0, result.stderr[-2000:])
-    self.assertEqual(json.loads(result.stdout)['gp_weight'], 10.0)
-    self.assertFalse(os.path.exists(os.path.join(REPO, 'x')))
+    options, end = json.JSONDecoder().raw_decode(result.stdout)
+    self.assertEqual(options['gp_weight'], 10.0)
+    self.assertEqual(options['batch_size'], 128)  # From base.cfg, next to wgan_gp.cfg.
+    networks = result.stdout[end:]
+    # The report's tables at 64 px (pinned in models_test).
+    self.assertIn('Generator "generator":', networks)
+    self.assertIn('Total params: 5,128,643 (trainable 5,126,723, non-trainable 1,920)', networks)
+    self.assertIn('Critic "critic":', networks)
+    self.assertIn('Total params: 4,314,753 (trainable 4,314,753, non-trainable 0)', networks)
+    self.assertRegex(networks, r'up0 \(Conv2DTranspose\) +\(None, 8, 8, 256\) +3,276,800')
+    self.assertRegex(networks, r'logit \(Conv2D\) +\(None, 1, 1, 1\) +8,193')
+    for noise in ('cuInit', 'oneDNN', 'absl::InitializeLog'):
+      self.assertNotIn(noise, result.stderr)
+    self.assertFalse(os.path.exists(os.path.join(cwd, 'x')))
 
 
 class ShardResumeTest(tf.test.TestCase):

@@ -1,30 +1,31 @@
 """TrainConfig: every training option, its default, and the validation of combinations.
 
-One place owns the options: `flags.py` defines one absl flag per field here, and `train_lib`
-takes a TrainConfig value, never FLAGS. Defaults are the WGAN-GP paper's where it gives one;
-each flagfile in configs/ names the source of every value it changes.
+One place owns the options: `flags.py` defines one absl flag per field here, and the training
+loop (`training/loop.py`) takes a TrainConfig value, never FLAGS. Defaults are the WGAN-GP
+paper's where it gives one; each flagfile in configs/ names the source of every value it changes.
+
+This module imports no TensorFlow, Keras or implementation (the accepted names come from
+`choices.py`), so that `--helpfull` and the option print of `--dry_run` are instant.
 """
 
 import dataclasses
 import glob
-import json
 import math
 import os
 
-from tfgan_anime.training import distribute
-from tfgan_anime import gan as gan_lib
-from tfgan_anime import losses
-from tfgan_anime.data import toy2d
-from tfgan_anime.data import pipeline
+from tfgan_anime import choices
+from tfgan_anime import files
+from tfgan_anime.data import spec
 from tfgan_anime.errors import UserError
-from tfgan_anime.models import dcgan
+from tfgan_anime.models import layout
 
-OPTIMIZERS = ('adam', 'rmsprop')
-STRATEGIES = distribute.STRATEGIES
-MIXED_PRECISION = ('float32', 'mixed_float16', 'mixed_bfloat16')
-ARCHITECTURES = ('dcgan', 'mlp')
-EVAL_METRICS = ('swd', 'kid')
-LR_DECAYS = ('none', 'linear')
+# Kept as names of this module, which other modules and tests read.
+OPTIMIZERS = choices.OPTIMIZERS
+STRATEGIES = choices.STRATEGIES
+MIXED_PRECISION = choices.MIXED_PRECISION
+ARCHITECTURES = choices.ARCHITECTURES
+EVAL_METRICS = choices.EVAL_METRICS
+LR_DECAYS = choices.LR_DECAYS
 
 
 def _field(default, help_text, choices=None):
@@ -53,12 +54,12 @@ class TrainConfig:
                              '(64 -> 512 at 4x4 for 64 px, as in the report).')
   d_base_width: int = _field(64, 'Critic filters of the first convolution; doubles per stage.')
   kernel_size: int = _field(5, 'Convolution kernel of both networks (5 in the report).')
-  g_norm: str = _field('batch', 'Generator normalisation.', dcgan.GENERATOR_NORMS)
+  g_norm: str = _field('batch', 'Generator normalisation.', choices.GENERATOR_NORMS)
   d_norm: str = _field('none', 'Critic normalisation: batch is DCGAN\'s; WGAN-GP needs none, '
-                       'layer or spectral.', dcgan.CRITIC_NORMS)
-  loss: str = _field('wasserstein', 'Adversarial loss.', tuple(losses.LOSSES))
+                       'layer or spectral.', choices.CRITIC_NORMS)
+  loss: str = _field('wasserstein', 'Adversarial loss.', choices.LOSSES)
   penalty: str = _field('gp', 'Critic constraint: gp (gradient penalty), clip (weight '
-                        'clipping) or none.', gan_lib.PENALTIES)
+                        'clipping) or none.', choices.PENALTIES)
   gp_weight: float = _field(10.0, 'lambda of the gradient penalty (10 in the WGAN-GP paper).')
   gp_target: float = _field(1.0, 'Gradient norm the penalty pulls towards.')
   gp_one_sided: bool = _field(False, 'Penalise only gradient norms above --gp_target.')
@@ -106,13 +107,10 @@ class TrainConfig:
   deterministic: bool = _field(
       False, 'Make every op deterministic (tf.config.experimental.enable_op_determinism): '
       'a run stopped and resumed then equals an uninterrupted one bit for bit. Slower on GPU.')
-  inject_nan_at_step: int = _field(
-      0, 'Testing only: set a generator weight to NaN just before this step (once per '
-      'process), to exercise the divergence guard. 0: never.')
   log_every_steps: int = _field(10, 'TensorBoard scalars every this many steps.')
   export: bool = _field(True, 'Export the generator as a SavedModel at the end.')
-  dry_run: bool = _field(False, 'Print the resolved config and exit without training.')
-  # --- Toy data, the MLP networks and a learning-rate schedule (issue 3) ---
+  dry_run: bool = _field(False, 'Print the resolved options, then both networks\' layers and '
+                         'parameter counts, and exit without training.')
   architecture: str = _field('dcgan', 'Networks: dcgan (the report\'s, for images) or mlp (for '
                              '--data=toy2d:NAME, the seed\'s toy networks).', ARCHITECTURES)
   mlp_width: int = _field(512, 'Units of each hidden layer of both MLPs (512 in the seed).')
@@ -120,7 +118,6 @@ class TrainConfig:
   lr_decay: str = _field('none', 'Learning-rate schedule of both networks: none, or linear '
                          'decay to 0 over the run\'s steps (the WGAN-GP paper\'s CIFAR-10 code).',
                          LR_DECAYS)
-  # --- Evaluation during training (issue 3) ---
   eval_every_epochs: int = _field(0, 'Evaluate --eval_metric every this many epochs (and at the '
                                   'end), keep the best checkpoint in <model_dir>/best; 0: off.')
   eval_metric: str = _field('swd', 'Metric of the evaluation during training (lower is better): '
@@ -149,7 +146,7 @@ class TrainConfig:
       if choices and getattr(self, name.name) not in choices:
         _fail(name.name, getattr(self, name.name), ', '.join(choices))
     try:
-      dcgan.stage_layout(self.resolution)
+      layout.stage_layout(self.resolution)
     except ValueError:
       _fail('resolution', self.resolution, '4, 5, 6 or 7 times a power of two, >= 8 (e.g. 32, '
             '64, 96, 128)')
@@ -161,7 +158,7 @@ class TrainConfig:
     if self.n_critic > 100:
       _fail('n_critic', self.n_critic, 'an integer in [1, 100]')
     for name in ('train_steps', 'steps_per_epoch', 'keep_checkpoint_every_epochs',
-                 'max_rollbacks', 'inject_nan_at_step'):
+                 'max_rollbacks'):
       if getattr(self, name) < 0:
         _fail(name, getattr(self, name), 'an integer >= 0')
     if self.restore_step < -1:
@@ -202,11 +199,11 @@ class TrainConfig:
     self._validate_toy_and_eval()
 
   def _validate_toy_and_eval(self):
-    if toy2d.is_toy(self.data):
+    if spec.is_toy(self.data):
       try:
-        toy2d.parse(self.data)
+        spec.parse_toy(self.data)
       except ValueError:
-        _fail('data', self.data, ', '.join(toy2d.PREFIX + name for name in toy2d.DATASETS))
+        _fail('data', self.data, ', '.join(choices.TOY_PREFIX + name for name in choices.TOY_DATASETS))
       if self.architecture != 'mlp':
         _fail('architecture', self.architecture, f'mlp with --data={self.data} (the DCGAN '
               'networks take images)')
@@ -221,7 +218,7 @@ class TrainConfig:
     if self.eval_num_samples < 2:
       _fail('eval_num_samples', self.eval_num_samples, 'an integer >= 2')
     if self.eval_every_epochs and self.eval_metric == 'kid':
-      if toy2d.is_toy(self.data):
+      if spec.is_toy(self.data):
         _fail('eval_metric', self.eval_metric, f'swd with --data={self.data} (KID needs images)')
       if not (self.inception_graph or self.inception_keras_weights):
         _fail('eval_metric', self.eval_metric, 'swd, or kid together with --inception_graph=PATH '
@@ -232,15 +229,15 @@ class TrainConfig:
     if os.path.exists(self.model_dir) and not os.path.isdir(self.model_dir):
       _fail('model_dir', self.model_dir, 'a directory (new or of an earlier run), not a file')
     _check_parent_is_directory('model_dir', self.model_dir)
-    shards = pipeline.tfrecord_pattern(self.data)
+    shards = spec.tfrecord_pattern(self.data)
     if shards is not None:
       if not glob.glob(shards):
         _fail('data', self.data, 'tfrecord:GLOB (or a glob ending in .tfrecord) that matches '
               'TFRecord files (this one matches none)')
-    elif (self.data != pipeline.SYNTHETIC_FACES and not toy2d.is_toy(self.data)
+    elif (self.data != choices.SYNTHETIC_FACES and not spec.is_toy(self.data)
           and not os.path.isdir(self.data)):
       what = 'a file' if os.path.exists(self.data) else 'missing'
-      _fail('data', self.data, f'{pipeline.SYNTHETIC_FACES} or an existing folder of images '
+      _fail('data', self.data, f'{choices.SYNTHETIC_FACES} or an existing folder of images '
             f'(this path is {what})')
     if self.cache_dir:
       if os.path.exists(self.cache_dir) and not os.path.isdir(self.cache_dir):
@@ -267,14 +264,12 @@ class TrainConfig:
   def write(self, directory):
     """Writes config.json and flags.cfg (a flagfile that reproduces the run) into `directory`."""
     os.makedirs(directory, exist_ok=True)
-    with open(os.path.join(directory, 'config.json'), 'w') as f:
-      json.dump(self.to_dict(), f, indent=2, sort_keys=True)
-    with open(os.path.join(directory, 'flags.cfg'), 'w') as f:
-      f.write(self.to_flagfile())
+    files.write_json(os.path.join(directory, 'config.json'), self.to_dict())
+    files.write_text(os.path.join(directory, 'flags.cfg'), self.to_flagfile())
 
 
 # Flags that say what this invocation does, not what the run is: left out of flags.cfg.
-_NOT_REPRODUCED = ('dry_run', 'restore_step', 'inject_nan_at_step')
+_NOT_REPRODUCED = ('dry_run', 'restore_step')
 
 
 def _fail(name, value, accepted):

@@ -2,22 +2,30 @@ r"""Generates images from an exported generator; needs only the SavedModel.
 
   python -m tfgan_anime.generate --saved_model=runs/quickstart/export --num=64 --seed=0 \
       --out=grid.png [--out_dir=faces/]
+
+Exit status: 0 written; 2 a bad flag or path (one `error:` line on stderr, nothing written).
 """
 
 import os
-import sys
 
-from absl import app
 from absl import flags
 import numpy as np
 
-from tfgan_anime import export as export_lib
-from tfgan_anime import images as images_lib
-from tfgan_anime import toy_plots
+# cli first, and nothing that loads TensorFlow up here: see cli.py.
+from tfgan_anime import cli
+from tfgan_anime import latent
+from tfgan_anime.errors import UserError
+
+FLAGS = flags.FLAGS
+
+MAX_NUM = 100000
+# Images generated per call of the SavedModel: memory stays bounded whatever --num is.
+CHUNK = 256
 
 
-def _define_flags():
-  """Defined only when run as a binary, so that importing check_flags registers no flags."""
+def define_flags():
+  """Defined only when run as a binary (by cli.run), so that importing this module registers no
+  flags."""
   flags.DEFINE_string('saved_model', None, 'Export directory written by tfgan_anime.train '
                       '(<model_dir>/export).')
   flags.DEFINE_integer('num', 64, 'How many images to generate.')
@@ -27,67 +35,63 @@ def _define_flags():
   flags.DEFINE_integer('rows', 0, 'Grid rows; 0: the square root of --num, rounded up.')
 
 
-FLAGS = flags.FLAGS
-
-MAX_NUM = 100000
-# Images generated per call of the SavedModel: memory stays bounded whatever --num is.
-CHUNK = 256
-
-
 def generate(saved_model, num, seed):
   """Returns uint8 images [num, H, W, 3] (or float32 points [num, D] from a toy export) from the
   export at `saved_model`, z from `seed`."""
+  from tfgan_anime import export as export_lib  # pylint: disable=g-import-not-at-top (TensorFlow)
   generator = export_lib.load_generator(saved_model)
-  z = np.random.default_rng(seed).standard_normal((num, generator.z_dim)).astype(np.float32)
+  z = latent.sample(num, generator.z_dim, seed)
   return np.concatenate([generator(z[i:i + CHUNK]) for i in range(0, num, CHUNK)])
 
 
 def check_flags(saved_model, num, seed, out, out_dir, rows):
-  """The first problem with the flags as one line naming flag, value and what is accepted."""
+  """Raises UserError for the first problem with the flags, naming flag, value and what is accepted.
+
+  Looks at the file system but loads nothing, so a bad flag is reported before TensorFlow loads.
+  """
   if not saved_model:
-    return ('Missing --saved_model. Received: saved_model=None; accepted: an export directory '
-            '(<model_dir>/export)')
+    raise UserError('Missing --saved_model. Received: saved_model=None; accepted: an export '
+                    'directory (<model_dir>/export)')
   if not 1 <= num <= MAX_NUM:
-    return (f'Invalid --num. Received: num={num}; accepted: an integer in [1, {MAX_NUM}] (run '
-            'again with another --seed for more)')
+    raise UserError(f'Invalid --num. Received: num={num}; accepted: an integer in [1, {MAX_NUM}] '
+                    '(run again with another --seed for more)')
   if seed < 0:
-    return f'Invalid --seed. Received: seed={seed}; accepted: an integer >= 0'
+    raise UserError(f'Invalid --seed. Received: seed={seed}; accepted: an integer >= 0')
   if not 0 <= rows <= num:
-    return f'Invalid --rows. Received: rows={rows}; accepted: an integer in [0, --num={num}]'
+    raise UserError(f'Invalid --rows. Received: rows={rows}; accepted: an integer in [0, '
+                    f'--num={num}]')
   if not out and not out_dir:
-    return ('Nothing to write. Received: out="", out_dir=""; accepted: a PNG path in --out or a '
-            'directory in --out_dir')
+    raise UserError('Nothing to write. Received: out="", out_dir=""; accepted: a PNG path in '
+                    '--out or a directory in --out_dir')
   if out:
     if not out.lower().endswith('.png') or os.path.isdir(out):
-      return f'Invalid --out. Received: out={out!r}; accepted: a file path ending in .png'
-    problem = _uncreatable('out', out)
-    if problem:
-      return problem
+      raise UserError(f'Invalid --out. Received: out={out!r}; accepted: a file path ending in '
+                      '.png')
+    _check_creatable('out', out)
   if out_dir:
     if os.path.exists(out_dir) and not os.path.isdir(out_dir):
-      return f'Invalid --out_dir. Received: out_dir={out_dir!r}; accepted: a directory, not a file'
-    problem = _uncreatable('out_dir', out_dir)
-    if problem:
-      return problem
+      raise UserError(f'Invalid --out_dir. Received: out_dir={out_dir!r}; accepted: a directory, '
+                      'not a file')
+    _check_creatable('out_dir', out_dir)
   if not os.path.isfile(os.path.join(saved_model, 'saved_model.pb')):
-    return (f'No SavedModel found. Received: saved_model={saved_model!r}; accepted: a directory '
-            'written by tfgan_anime.train (<model_dir>/export)')
-  return None
+    raise UserError(f'No SavedModel found. Received: saved_model={saved_model!r}; accepted: a '
+                    'directory written by tfgan_anime.train (<model_dir>/export)')
 
 
-def _uncreatable(name, path):
-  """A problem line when a folder above `path` is a file, so it can never be written."""
+def _check_creatable(name, path):
+  """Raises UserError when a folder above `path` is a file, so it can never be written."""
   parent = os.path.dirname(os.path.abspath(path))
   while not os.path.exists(parent):
     parent = os.path.dirname(parent)
   if not os.path.isdir(parent):
-    return (f'Invalid --{name}. Received: {name}={path!r}; accepted: a path whose folders can be '
-            f'created ({parent!r} is a file)')
-  return None
+    raise UserError(f'Invalid --{name}. Received: {name}={path!r}; accepted: a path whose '
+                    f'folders can be created ({parent!r} is a file)')
 
 
 def _write_points(points):
   """A toy export gives points [N, 2]: --out gets a scatter plot, --out_dir a points.csv."""
+  from tfgan_anime import images as images_lib  # pylint: disable=g-import-not-at-top
+  from tfgan_anime import toy_plots  # pylint: disable=g-import-not-at-top
   if FLAGS.out:
     low, high = points.min(0), points.max(0)
     margin = 0.1 * np.maximum(high - low, 1e-3)
@@ -103,33 +107,30 @@ def _write_points(points):
 
 def main(argv):
   del argv
-  problem = check_flags(FLAGS.saved_model, FLAGS.num, FLAGS.seed, FLAGS.out, FLAGS.out_dir,
-                        FLAGS.rows)
-  if problem:
-    print(f'error: {problem}', file=sys.stderr)
-    sys.exit(2)
-  try:
-    images = generate(FLAGS.saved_model, FLAGS.num, FLAGS.seed)
-  except ValueError as e:
-    print(f'error: {e}', file=sys.stderr)
-    sys.exit(2)
+  check_flags(FLAGS.saved_model, FLAGS.num, FLAGS.seed, FLAGS.out, FLAGS.out_dir, FLAGS.rows)
+  cli.import_tensorflow()
+  images = generate(FLAGS.saved_model, FLAGS.num, FLAGS.seed)
   try:
     if images.ndim == 2:
       _write_points(images)
-      return
-    if FLAGS.out:
-      images_lib.save_png(images_lib.make_grid(images, FLAGS.rows or None), FLAGS.out)
-      print(f'Wrote a grid of {len(images)} images to {FLAGS.out}')
-    if FLAGS.out_dir:
-      for i, image in enumerate(images):
-        images_lib.save_png(image, os.path.join(FLAGS.out_dir, f'{i:05d}.png'))
-      print(f'Wrote {len(images)} images to {FLAGS.out_dir}')
+    else:
+      _write_images(images)
   except OSError as e:
-    print(f'error: cannot write the output ({type(e).__name__}: {e.strerror}: '
-          f'{e.filename!r}); check --out and --out_dir', file=sys.stderr)
-    sys.exit(2)
+    raise UserError(f'Cannot write the output. Received: {e.filename!r} ({type(e).__name__}: '
+                    f'{e.strerror}); accepted: writable paths in --out and --out_dir') from e
+
+
+def _write_images(images):
+  """uint8 images [N, H, W, 3]: --out gets a grid, --out_dir one PNG each."""
+  from tfgan_anime import images as images_lib  # pylint: disable=g-import-not-at-top
+  if FLAGS.out:
+    images_lib.save_png(images_lib.make_grid(images, FLAGS.rows or None), FLAGS.out)
+    print(f'Wrote a grid of {len(images)} images to {FLAGS.out}')
+  if FLAGS.out_dir:
+    for i, image in enumerate(images):
+      images_lib.save_png(image, os.path.join(FLAGS.out_dir, f'{i:05d}.png'))
+    print(f'Wrote {len(images)} images to {FLAGS.out_dir}')
 
 
 if __name__ == '__main__':
-  _define_flags()
-  app.run(main)
+  cli.run(main, define_flags)

@@ -25,19 +25,27 @@ import shutil
 import sys
 import time
 
-from absl import app
 from absl import flags
 from absl import logging
 import numpy as np
 
-flags.DEFINE_string('seeds', '0,1,2,3,4', 'Comma-separated seeds.')
-flags.DEFINE_string('datasets', 'ring8,grid25', 'Comma-separated: ring8, grid25.')
-flags.DEFINE_string('methods', 'gan,wgan,wgan_gp', 'Comma-separated: gan, wgan, wgan_gp.')
-flags.DEFINE_integer('train_steps', 1200, 'Generator steps per run.')
-flags.DEFINE_integer('mlp_width', 128, 'Hidden units of both MLPs (512 in the seed).')
-flags.DEFINE_string('work_dir', '/tmp/tfgan_anime_toy_benchmark', 'Run directories (replaced).')
-flags.DEFINE_string('out', 'toy_benchmark.md', 'Markdown table; raw numbers go to <out>.json.')
+# cli first, and nothing that loads TensorFlow up here: see tfgan_anime/cli.py.
+from tfgan_anime import cli
+from tfgan_anime.errors import UserError
+
 FLAGS = flags.FLAGS
+
+
+def define_flags():
+  flags.DEFINE_string('seeds', '0,1,2,3,4', 'Comma-separated seeds.')
+  flags.DEFINE_string('datasets', 'ring8,grid25', 'Comma-separated: ring8, grid25.')
+  flags.DEFINE_string('methods', 'gan,wgan,wgan_gp', 'Comma-separated: gan, wgan, wgan_gp.')
+  flags.DEFINE_integer('train_steps', 1200, 'Generator steps per run.')
+  flags.DEFINE_integer('mlp_width', 128, 'Hidden units of both MLPs (512 in the seed).')
+  flags.DEFINE_string('work_dir', '/tmp/tfgan_anime_toy_benchmark',
+                      'Run directories (replaced).')
+  flags.DEFINE_string('out', 'toy_benchmark.md', 'Markdown table; raw numbers go to <out>.json.')
+
 
 COMMON = dict(architecture='mlp', z_dim=2, mlp_depth=3, batch_size=256, lr_decay='linear',
               g_beta1=0.5, d_beta1=0.5, g_beta2=0.9, d_beta2=0.9, export=False, log_every_steps=50)
@@ -55,6 +63,7 @@ NUM_MODES = {'ring8': 8, 'grid25': 25}
 
 def run_one(dataset, method, seed, train_steps, mlp_width, work_dir):
   """Trains one run from scratch; returns a dict of its mode-coverage numbers and time."""
+  cli.import_tensorflow()
   from tfgan_anime import config as config_lib  # pylint: disable=g-import-not-at-top
   from tfgan_anime.training import loop as train_lib  # pylint: disable=g-import-not-at-top
   model_dir = os.path.join(work_dir, f'{dataset}_{method}_seed{seed}')
@@ -107,23 +116,26 @@ def markdown_table(results):
   return '\n'.join(lines) + '\n'
 
 
-def _split(text, allowed, name):
+def split_list(text, allowed, name):
+  """The items of comma-separated `text`; UserError when one is not in `allowed` (None: ints)."""
   items = [item.strip() for item in text.split(',') if item.strip()]
-  bad = [item for item in items if allowed is not None and item not in allowed]
+  if allowed is None:
+    bad = [item for item in items if not item.lstrip('-').isdigit()]
+  else:
+    bad = [item for item in items if item not in allowed]
   if not items or bad:
-    raise app.UsageError(f'Invalid --{name}. Received: {name}={text!r}; accepted: a comma-'
-                         f'separated list of {", ".join(allowed) if allowed else "integers"}')
+    raise UserError(f'Invalid --{name}. Received: {name}={text!r}; accepted: a comma-'
+                    f'separated list of {", ".join(allowed) if allowed else "integers"}')
   return items
 
 
 def main(argv):
-  if len(argv) > 1:
-    raise app.UsageError(f'Unexpected arguments: {" ".join(argv[1:])}')
+  del argv
   # TensorFlow's INFO lines (checkpoint sharding, ...) would bury the results.
   logging.set_verbosity(logging.WARNING)
-  seeds = [int(s) for s in _split(FLAGS.seeds, None, 'seeds')]
-  datasets = _split(FLAGS.datasets, tuple(NUM_MODES), 'datasets')
-  methods = _split(FLAGS.methods, tuple(METHODS), 'methods')
+  seeds = [int(s) for s in split_list(FLAGS.seeds, None, 'seeds')]
+  datasets = split_list(FLAGS.datasets, tuple(NUM_MODES), 'datasets')
+  methods = split_list(FLAGS.methods, tuple(METHODS), 'methods')
   results = []
   started = time.time()
   for dataset in datasets:
@@ -147,7 +159,7 @@ def main(argv):
 
 
 def run():
-  app.run(main)
+  cli.run(main, define_flags)
 
 
 if __name__ == '__main__':

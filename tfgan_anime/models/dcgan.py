@@ -19,35 +19,17 @@ Other resolutions keep the shape: `num_blocks` stride-2 stages from a start size
 away from the image: the layer next to the image has `base_width` filters.
 """
 
-import math
-
 import keras
 
 from tfgan_anime.models.constraints import WeightClip
 from tfgan_anime.models.layers import LeakyReLU
+from tfgan_anime.models.layout import stage_layout
 
 GENERATOR_NORMS = ('batch', 'none')
 CRITIC_NORMS = ('batch', 'layer', 'spectral', 'none')
 # PyTorch's default (0.1 there): Keras' 0.99 makes the moving statistics that sampling uses lag
 # hundreds of steps behind a fast-changing generator.
 BN_MOMENTUM = 0.9
-
-
-def stage_layout(resolution):
-  """Returns (start_size, num_blocks) with start_size * 2**num_blocks == resolution.
-
-  Raises:
-    ValueError: if no start size in [4, 7] gives `resolution` by doubling (e.g. 36 or 100).
-  """
-  if isinstance(resolution, bool) or not isinstance(resolution, int) or resolution < 8:
-    raise ValueError(f'resolution must be an integer >= 8. Received: resolution={resolution!r}')
-  num_blocks = int(math.floor(math.log2(resolution / 4)))
-  start = resolution // 2**num_blocks
-  if start * 2**num_blocks != resolution or not 4 <= start <= 7:
-    raise ValueError(
-        'resolution must be 4, 5, 6 or 7 times a power of two (e.g. 16, 32, 48, 64, 96, 128). '
-        f'Received: resolution={resolution}')
-  return start, num_blocks
 
 
 def _check_choice(name, value, choices):

@@ -1,0 +1,44 @@
+"""What `train --dry_run` prints: the resolved options at once, then both networks' layers.
+
+The options need no TensorFlow, so they come before it loads (a few seconds); the networks are
+built from the same config the run would use, as the run would build them.
+"""
+
+import json
+import math
+
+from tfgan_anime import cli
+
+
+def print_options(config):
+  print(json.dumps(config.to_dict(), indent=2, sort_keys=True), flush=True)
+
+
+def print_networks(config):
+  """Builds the generator and the critic of `config` and prints each one's layer table."""
+  cli.import_tensorflow()
+  import keras  # pylint: disable=g-import-not-at-top
+  from tfgan_anime.training.loop import build_networks  # pylint: disable=g-import-not-at-top
+  keras.mixed_precision.set_dtype_policy(config.mixed_precision)
+  generator, critic = build_networks(config)
+  for title, model in (('Generator', generator), ('Critic', critic)):
+    print()
+    print('\n'.join(layer_table(title, model)), flush=True)
+
+
+def layer_table(title, model):
+  """Lines of a table of `model`'s layers: name (type), output shape, parameters; then totals."""
+  rows = [(f'{layer.name} ({type(layer).__name__})', str(tuple(layer.output.shape)),
+           f'{layer.count_params():,}') for layer in model.layers]
+  header = ('Layer (type)', 'Output shape', 'Params')
+  widths = [max(len(row[i]) for row in rows + [header]) for i in range(3)]
+
+  def line(row):
+    return f'  {row[0]:<{widths[0]}}  {row[1]:<{widths[1]}}  {row[2]:>{widths[2]}}'
+
+  trainable = sum(math.prod(w.shape) for w in model.trainable_weights)
+  non_trainable = sum(math.prod(w.shape) for w in model.non_trainable_weights)
+  return ([f'{title} "{model.name}":', line(header)] + [line(row) for row in rows] +
+          [f'  Total params: {trainable + non_trainable:,} (trainable {trainable:,}, '
+           f'non-trainable {non_trainable:,})'])
+
