@@ -30,6 +30,9 @@ import sys
 import tempfile
 import time
 
+from tfgan_anime import cli  # pylint: disable=g-bad-import-order
+cli.import_tensorflow()  # Before anything imports TensorFlow: no C++ start-up lines.
+
 from absl import flags
 import keras
 import numpy as np
@@ -38,7 +41,6 @@ import tensorflow as tf
 from tensorflow.python.framework import ops as tf_ops  # The cost model's FLOP counts.
 
 from tfgan_anime import choices
-from tfgan_anime import cli
 from tfgan_anime import config as config_lib
 from tfgan_anime.errors import UserError
 from tfgan_anime.training import loop as train_lib

@@ -67,6 +67,7 @@ def main(argv):
   data = FLAGS.data or run.get('data') or choices.SYNTHETIC_FACES
   # Checked before TensorFlow loads: a typo in --metrics answers at once.
   metrics = names.parse_metrics(FLAGS.metrics, toy=data.startswith(choices.TOY_PREFIX))
+  cli.import_tensorflow()
   from tfgan_anime.evaluation import runner  # pylint: disable=g-import-not-at-top
   results = runner.evaluate(
       metrics, FLAGS.num_samples, data, saved_model=FLAGS.saved_model,

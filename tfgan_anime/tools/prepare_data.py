@@ -488,6 +488,8 @@ def check_flags(values):
 def main(argv):
   del argv  # cli.run refuses positional arguments
   check_flags(FLAGS)
+  if FLAGS.resolution is not None or (FLAGS.out and FLAGS.out_format == 'tfrecord'):
+    cli.import_tensorflow()  # Resizing and shards need TensorFlow; a plain --check does not.
   report = check_folder(
       FLAGS.check, near_threshold=FLAGS.near_threshold, resolution=FLAGS.resolution,
       progress=ProgressBar('checking'))
