@@ -150,7 +150,7 @@ class TracingTest(tf.test.TestCase):
         tf.data.Dataset.from_tensor_slices(images).repeat(), config.batch_size, config.n_critic)
     gan.fit(dataset, steps_per_epoch=2, epochs=3, verbose=0)
     self.assertEqual(int(gan.step.numpy()), 6)
-    self.assertEqual(gan.train_step_traces, 1)
+    self.assertEqual(gan_lib.train_step_traces(gan), 1)
 
 
 class MixedPrecisionTest(tf.test.TestCase, parameterized.TestCase):

@@ -50,10 +50,11 @@ class DivergenceGuardTest(tf.test.TestCase):
         model_dir=os.path.join(cls.root, 'rollback'), data=cls.data, resolution=16, z_dim=8,
         g_base_width=4, d_base_width=4, batch_size=2, n_critic=2, steps_per_epoch=2,
         num_samples=4, checkpoint_every_steps=2, train_steps=6, max_rollbacks=2,
-        rollback_lr_factor=0.5, inject_nan_at_step=4, g_lr=2e-4, d_lr=2e-4)
+        rollback_lr_factor=0.5, g_lr=2e-4, d_lr=2e-4)
     cls.before = _snapshot(cls.data)
     cls.log = []
-    cls.result = train_lib.train(cls.config, log=cls.log.append)
+    cls.result = train_lib.train(cls.config, log=cls.log.append,
+                                 extra_callbacks=[guard.InjectNaN(4)])
 
   @classmethod
   def tearDownClass(cls):
