@@ -44,6 +44,7 @@ class EvaluationCallbackTest(tf.test.TestCase):
     callback = callbacks.EvaluationCallback(evaluate_fn, 'swd', manager, steps_per_epoch=5,
                                             every_epochs=2)
     callback.set_model(holder)
+    callback.on_train_begin()
     for _ in range(10 * len(values)):
       holder.step.assign_add(1)
       # The generator's output bias records the step, so the checkpoint says when it was made.
@@ -95,6 +96,7 @@ class ToyCallbacksTest(tf.test.TestCase):
                                cells=8)
     for callback in (logger, plots):
       callback.set_model(holder)
+      callback.on_train_begin()
     for _ in range(4):
       holder.step.assign_add(1)
       logger.on_train_batch_end(0)

@@ -5,6 +5,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from tfgan_anime import choices
 from tfgan_anime import losses
 from tfgan_anime.models import dcgan
 
@@ -60,15 +61,120 @@ class LossGoldenTest(tf.test.TestCase, parameterized.TestCase):
   def test_accepts_column_outputs(self):
     self.assertAllClose(losses.wasserstein_critic_loss(REAL[:, None], FAKE[:, None]), 5.0 / 6.0)
 
-  @parameterized.parameters(*losses.LOSSES)
-  def test_get_losses(self, name):
-    d_fn, g_fn = losses.get_losses(name)
-    self.assertTrue(np.isfinite(d_fn(REAL, FAKE)))
-    self.assertTrue(np.isfinite(g_fn(FAKE)))
-
   def test_get_losses_unknown(self):
     with self.assertRaisesRegex(ValueError, "loss='nope'.*accepted: hinge"):
       losses.get_losses('nope')
+
+
+# The fixed logits of the registry's contract tests: real [1, -2], fake [0.5, 3].
+PAIR_REAL = np.array([1.0, -2.0], np.float32)
+PAIR_FAKE = np.array([0.5, 3.0], np.float32)
+# softplus(x) = log(1 + e^x) of the values the goldens below need.
+SP = {-2.0: 0.12692801, -1.0: 0.31326169, -0.5: 0.47407698, 0.5: 0.97407698, 2.0: 2.12692801,
+      3.0: 3.04858735, -3.0: 0.04858735}
+
+
+class _LossPairTest:
+  """The (d, g) pair `get_losses(NAME)` returns, on PAIR_REAL / PAIR_FAKE, against goldens."""
+  NAME = None
+  D_GOLDEN = None
+  G_GOLDEN = None
+
+  def test_golden_values(self):
+    d_fn, g_fn = losses.get_losses(self.NAME)
+    self.assertAllClose(d_fn(PAIR_REAL, PAIR_FAKE), self.D_GOLDEN, rtol=1e-6, atol=1e-6)
+    self.assertAllClose(g_fn(PAIR_FAKE), self.G_GOLDEN, rtol=1e-6, atol=1e-6)
+
+  def test_scalar_float32_of_column_outputs(self):
+    d_fn, g_fn = losses.get_losses(self.NAME)
+    for value in (d_fn(PAIR_REAL[:, None], PAIR_FAKE[:, None]), g_fn(PAIR_FAKE[:, None])):
+      self.assertEqual((value.dtype, value.shape.rank), (tf.float32, 0))
+    self.assertAllClose(d_fn(PAIR_REAL[:, None], PAIR_FAKE[:, None]), self.D_GOLDEN, rtol=1e-6)
+
+
+class MinimaxPairTest(_LossPairTest, tf.test.TestCase):
+  NAME = 'minimax'
+  # mean softplus(-r) + mean softplus(f) = (sp(-1) + sp(2)) / 2 + (sp(0.5) + sp(3)) / 2.
+  D_GOLDEN = (SP[-1.0] + SP[2.0]) / 2 + (SP[0.5] + SP[3.0]) / 2  # 3.2314270
+  # -mean softplus(f).
+  G_GOLDEN = -(SP[0.5] + SP[3.0]) / 2  # -2.0113322
+
+
+class NonSaturatingPairTest(_LossPairTest, tf.test.TestCase):
+  NAME = 'non_saturating'
+  D_GOLDEN = MinimaxPairTest.D_GOLDEN  # The same discriminator as minimax.
+  # mean softplus(-f) = (sp(-0.5) + sp(-3)) / 2.
+  G_GOLDEN = (SP[-0.5] + SP[-3.0]) / 2  # 0.2613322
+
+
+class WassersteinPairTest(_LossPairTest, tf.test.TestCase):
+  NAME = 'wasserstein'
+  D_GOLDEN = 1.75 - (-0.5)  # mean f - mean r.
+  G_GOLDEN = -1.75  # -mean f.
+
+
+class HingePairTest(_LossPairTest, tf.test.TestCase):
+  NAME = 'hinge'
+  # mean relu(1 - r) = (0 + 3) / 2; mean relu(1 + f) = (1.5 + 4) / 2.
+  D_GOLDEN = 1.5 + 2.75
+  G_GOLDEN = -1.75
+
+
+class LeastSquaresPairTest(_LossPairTest, tf.test.TestCase):
+  NAME = 'least_squares'
+  # 1/2 (mean (r - 1)^2 + mean f^2) = 1/2 ((0 + 9) / 2 + (0.25 + 9) / 2).
+  D_GOLDEN = 0.5 * (4.5 + 4.625)
+  # 1/2 mean (f - 1)^2 = 1/2 (0.25 + 4) / 2.
+  G_GOLDEN = 0.5 * 2.125
+
+
+class LossRegistryTest(tf.test.TestCase):
+
+  def test_every_loss_has_its_golden_test(self):
+    tested = {cls.NAME for cls in _LossPairTest.__subclasses__()}
+    self.assertEqual(tested, set(losses.LOSSES))
+    self.assertEqual(tuple(losses.LOSSES), choices.LOSSES)
+
+
+class PenaltyRegistryTest(tf.test.TestCase):
+
+  def _linear_critic(self, norm):
+    w = tf.constant(np.full((1, 2, 2, 1), norm / 2.0, np.float32))  # ||w|| = norm.
+    return lambda x: tf.reduce_sum(x * w, axis=[1, 2, 3])
+
+  def test_names_are_the_choices(self):
+    self.assertEqual(tuple(losses.PENALTIES), choices.PENALTIES)
+    for name, penalty in losses.PENALTIES.items():
+      self.assertEqual(penalty.name, name)
+
+  def test_gp_adds_the_weighted_penalty_and_logs_it(self):
+    term_fn = losses.get_penalty('gp').critic_loss_term
+    x = np.zeros((3, 2, 2, 1), np.float32)
+    # A linear critic of gradient norm 3: gp = (3 - 1)^2 = 4, weighted by 10.
+    term, metrics = term_fn(self._linear_critic(3.0), x, x, np.ones(3, np.float32), 10.0, 1.0,
+                            False)
+    self.assertAllClose(term, 40.0, atol=1e-4)
+    self.assertEqual(list(metrics), list(losses.get_penalty('gp').metrics))
+    self.assertAllClose(metrics['gp'], 4.0, atol=1e-5)
+    self.assertAllClose(metrics['grad_norm'], 3.0, atol=1e-5)
+    # Target and one-sidedness reach the penalty: a norm of 0.5 under target 1, one-sided.
+    term, _ = term_fn(self._linear_critic(0.5), x, x, np.ones(3, np.float32), 10.0, 1.0, True)
+    self.assertAllClose(term, 0.0)
+
+  def test_clip_constrains_the_critic_and_adds_nothing(self):
+    self.assertIsNone(losses.get_penalty('clip').critic_loss_term)
+    self.assertEqual(losses.get_penalty('clip').metrics, ())
+    self.assertEqual(losses.penalty_constraint('clip', 0.01), 0.01)
+    self.assertIsNone(losses.penalty_constraint('gp', 0.01))
+    self.assertIsNone(losses.penalty_constraint('none', 0.01))
+
+  def test_none_does_nothing(self):
+    none = losses.get_penalty('none')
+    self.assertEqual((none.critic_loss_term, none.metrics, none.clips_weights), (None, (), False))
+
+  def test_unknown_penalty(self):
+    with self.assertRaisesRegex(ValueError, "penalty='r2'; accepted: none, gp, clip"):
+      losses.get_penalty('r2')
 
 
 class GradientPenaltyTest(tf.test.TestCase, parameterized.TestCase):

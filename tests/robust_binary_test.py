@@ -110,34 +110,45 @@ class ExactResumeTest(tf.test.TestCase):
           [sys.executable, '-c', _KILLING_TRAIN, where, target, *flags], cwd=testing_utils.REPO,
           env=testing_utils.module_env(), capture_output=True, text=True, timeout=600)
 
-    # The straight run and A (then the rest) share the two cores.
+    def state():
+      return _latest_step(cls.dir), sorted(os.listdir(os.path.join(cls.dir, 'checkpoints')))
+
+    def kill_at_random():
+      after = cls.b_state.value[0]
+      c = _start(flags)
+      seen = _wait_for_checkpoint_after(c, cls.dir, after)
+      time.sleep(random.uniform(0.0, 0.05))
+      c.send_signal(signal.SIGKILL)
+      c.communicate()
+      return seen, c.returncode, _latest_step(cls.dir)
+
+    def sigterm():
+      after = cls.c.value[2]
+      d = _start(flags)
+      try:
+        _wait_for_checkpoint_after(d, cls.dir, after)
+        d.send_signal(signal.SIGTERM)
+        stdout, stderr = d.communicate(timeout=300)
+      finally:
+        if d.poll() is None:
+          d.kill()
+      return stdout, stderr, d.returncode, _latest_step(cls.dir)
+
+    # Each stage keeps its outcome or its error (testing_utils.Shared), so a failing stage fails
+    # the tests that read it, one by one. The straight run and A (then the rest) share the two
+    # cores.
+    shared = testing_utils.Shared
     with concurrent.futures.ThreadPoolExecutor(2) as pool:
       straight = pool.submit(testing_utils.run_module, 'tfgan_anime.train', *cls.flags,
                              f'--model_dir={cls.straight_dir}')
-      cls.a = killing('merge', 'ckpt-6')
-      cls.a_state = (_latest_step(cls.dir), sorted(os.listdir(os.path.join(cls.dir,
-                                                                            'checkpoints'))))
-      cls.b = killing('state', 'ckpt-9')
-      cls.b_state = (_latest_step(cls.dir), sorted(os.listdir(os.path.join(cls.dir,
-                                                                            'checkpoints'))))
-      cls.straight = straight.result()
-
-    c = _start(flags)
-    cls.c_seen = _wait_for_checkpoint_after(c, cls.dir, cls.b_state[0])
-    time.sleep(random.uniform(0.0, 0.05))
-    c.send_signal(signal.SIGKILL)
-    c.communicate()
-    cls.c_returncode = c.returncode
-    cls.c_latest = _latest_step(cls.dir)
-
-    d = _start(flags)
-    _wait_for_checkpoint_after(d, cls.dir, cls.c_latest)
-    d.send_signal(signal.SIGTERM)
-    cls.d_stdout, cls.d_stderr = d.communicate(timeout=300)
-    cls.d_returncode = d.returncode
-    cls.d_latest = _latest_step(cls.dir)
-
-    cls.e = testing_utils.run_module('tfgan_anime.train', *flags)
+      cls.a = shared(killing, 'merge', 'ckpt-6')
+      cls.a_state = shared(state)
+      cls.b = shared(killing, 'state', 'ckpt-9')
+      cls.b_state = shared(state)
+      cls.straight = shared(straight.result)
+    cls.c = shared(kill_at_random)
+    cls.d = shared(sigterm)
+    cls.e = shared(testing_utils.run_module, 'tfgan_anime.train', *flags)
 
   @classmethod
   def tearDownClass(cls):
@@ -145,38 +156,44 @@ class ExactResumeTest(tf.test.TestCase):
     super().tearDownClass()
 
   def test_kill_while_writing_a_checkpoint_keeps_the_previous_one(self):
-    self.assertEqual(self.a.returncode, -signal.SIGKILL, self.a.stderr[-2000:])
-    latest, names = self.a_state
+    a = self.a.value
+    self.assertEqual(a.returncode, -signal.SIGKILL, a.stderr[-2000:])
+    latest, names = self.a_state.value
     self.assertEqual(latest, 3)
     self.assertIn('ckpt-6_temp', names)  # The unfinished save, which nothing reads.
     self.assertNotIn('ckpt-6.index', names)
 
   def test_kill_before_the_state_file_names_a_checkpoint(self):
-    self.assertEqual(self.b.returncode, -signal.SIGKILL, self.b.stderr[-2000:])
-    self.assertIn('Resumed from', self.b.stdout)
-    self.assertIn('ckpt-3 at step 3', self.b.stdout)
-    latest, names = self.b_state
+    b = self.b.value
+    self.assertEqual(b.returncode, -signal.SIGKILL, b.stderr[-2000:])
+    self.assertIn('Resumed from', b.stdout)
+    self.assertIn('ckpt-3 at step 3', b.stdout)
+    latest, names = self.b_state.value
     self.assertEqual(latest, 6)
     self.assertIn('ckpt-9.index', names)  # Complete, but not named: the resume starts at 6.
 
   def test_kill_at_a_random_moment(self):
-    self.assertEqual(self.c_returncode, -signal.SIGKILL)
-    self.assertGreaterEqual(self.c_latest, self.c_seen)
+    seen, returncode, latest = self.c.value
+    self.assertEqual(returncode, -signal.SIGKILL)
+    self.assertGreaterEqual(latest, seen)
 
   def test_sigterm_saves_and_exits_75(self):
-    self.assertEqual(self.d_returncode, 75, self.d_stderr[-2000:])
-    self.assertNotIn('Traceback', self.d_stderr)
-    match = re.search(r'Stopped by SIGTERM at step (\d+)', self.d_stderr)
-    self.assertIsNotNone(match, self.d_stderr[-2000:])
-    self.assertEqual(int(match.group(1)), self.d_latest)
-    self.assertLess(self.d_latest, N)
-    self.assertNotIn('Trained to step', self.d_stdout)
+    stdout, stderr, returncode, latest = self.d.value
+    self.assertEqual(returncode, 75, stderr[-2000:])
+    self.assertNotIn('Traceback', stderr)
+    match = re.search(r'Stopped by SIGTERM at step (\d+)', stderr)
+    self.assertIsNotNone(match, stderr[-2000:])
+    self.assertEqual(int(match.group(1)), latest)
+    self.assertLess(latest, N)
+    self.assertNotIn('Trained to step', stdout)
 
   def test_resumed_run_equals_the_straight_run_bit_for_bit(self):
-    self.assertEqual(self.straight.returncode, 0, self.straight.stderr[-2000:])
-    self.assertEqual(self.e.returncode, 0, self.e.stderr[-2000:])
-    self.assertIn(f'ckpt-{self.d_latest} at step {self.d_latest}', self.e.stdout)
-    self.assertIn(f'Trained to step {N}.', self.e.stdout)
+    straight, e = self.straight.value, self.e.value
+    self.assertEqual(straight.returncode, 0, straight.stderr[-2000:])
+    self.assertEqual(e.returncode, 0, e.stderr[-2000:])
+    d_latest = self.d.value[3]
+    self.assertIn(f'ckpt-{d_latest} at step {d_latest}', e.stdout)
+    self.assertIn(f'Trained to step {N}.', e.stdout)
     path = os.path.join('checkpoints', f'ckpt-{N}')
     compared = testing_utils.assert_same_checkpoints(
         self, os.path.join(self.straight_dir, path), os.path.join(self.dir, path))
@@ -216,15 +233,17 @@ class BadInputTest(tf.test.TestCase):
                  for name, args in cases.items()}
       generate = pool.submit(testing_utils.run_module, 'tfgan_anime.generate',
                              f'--saved_model={cls.root}', '--out=grid.jpg')
-      cls.results = {name: future.result() for name, future in futures.items()}
-      cls.generate = generate.result()
+      cls.results = {name: testing_utils.Shared(future.result)
+                     for name, future in futures.items()}
+      cls.generate = testing_utils.Shared(generate.result)
 
   @classmethod
   def tearDownClass(cls):
     shutil.rmtree(cls.root, ignore_errors=True)
     super().tearDownClass()
 
-  def _one_line(self, result, status, *parts):
+  def _one_line(self, shared, status, *parts):
+    result = shared.value
     self.assertEqual(result.returncode, status, result.stderr[-3000:])
     self.assertNotIn('Traceback', result.stderr)
     lines = [line for line in result.stderr.splitlines() if line.startswith('error: ')]

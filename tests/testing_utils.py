@@ -7,6 +7,7 @@ import os
 import shutil
 import subprocess
 import sys
+import traceback
 
 import numpy as np
 from PIL import Image
@@ -213,3 +214,26 @@ def assert_same_checkpoints(test, straight, resumed):
     test.assertAllEqual(straight.get_tensor(name), resumed.get_tensor(name), msg=name)
     compared += 1
   return compared
+
+
+class Shared:
+  """The outcome of one expensive step that a test class runs once in setUpClass.
+
+  The step's exception is kept instead of raised, so that each test that needs it fails on its
+  own (with the step's traceback) and the others still run: `setUpClass` failing would fail
+  the whole class at once.
+  """
+
+  def __init__(self, fn, *args, **kwargs):
+    self._value = self._error = None
+    try:
+      self._value = fn(*args, **kwargs)
+    except Exception as e:  # pylint: disable=broad-except
+      self._error = ''.join(traceback.format_exception(e))
+
+  @property
+  def value(self):
+    """The step's result; a test failure (AssertionError) if the step raised."""
+    if self._error is not None:
+      raise AssertionError(f'The shared step of this test class failed:\n{self._error}')
+    return self._value

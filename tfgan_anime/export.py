@@ -13,12 +13,11 @@ are, since points are not pixels and rounding them to uint8 would destroy them.
 """
 
 import os
-import shutil
-import tempfile
 
 import numpy as np
 import tensorflow as tf
 
+from tfgan_anime import files
 from tfgan_anime import images as images_lib
 
 
@@ -62,21 +61,8 @@ def export_generator(generator, export_dir):
   """
   z_dim = generator.input_shape[-1]
   module = _ServableGenerator(generator, z_dim)
-  parent = os.path.dirname(os.path.abspath(export_dir))
-  os.makedirs(parent, exist_ok=True)
-  staging = tempfile.mkdtemp(prefix='.export_', dir=parent)
-  try:
+  with files.atomic_directory(export_dir) as staging:
     tf.saved_model.save(module, staging, signatures={'serving_default': module.serve})
-    if os.path.exists(export_dir):
-      old = tempfile.mkdtemp(prefix='.export_old_', dir=parent)
-      os.rename(export_dir, os.path.join(old, 'x'))
-      os.rename(staging, export_dir)
-      shutil.rmtree(old)
-    else:
-      os.rename(staging, export_dir)
-  finally:
-    if os.path.isdir(staging):
-      shutil.rmtree(staging)
   return export_dir
 
 

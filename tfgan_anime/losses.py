@@ -8,16 +8,24 @@ Each function returns the mean over the batch it is given. Under a `tf.distribut
 caller divides by the number of replicas, because Keras 3 optimisers sum gradients across replicas.
 
 Names follow TF-GAN's `losses_impl.py`; formulas follow the papers named in each docstring.
+
+`PENALTIES` says what each --penalty does to the critic: a term added to its loss (gp), a
+constraint on its weights (clip), or nothing (none); gan.py and the network builders ask it
+instead of switching on the name.
 """
 
+import dataclasses
+from typing import Callable, Optional, Tuple
+
 import tensorflow as tf
+
 
 
 def _flat(x):
   return tf.reshape(tf.cast(x, tf.float32), [-1])
 
 
-# --- The original GAN (Goodfellow et al. 2014) ---------------------------------------------------
+# The original GAN (Goodfellow et al. 2014).
 
 def minimax_discriminator_loss(real_logits, fake_logits):
   """-E[log D(x)] - E[log(1 - D(G(z)))], with D = sigmoid(logits)."""
@@ -35,7 +43,7 @@ def non_saturating_generator_loss(fake_logits):
   return tf.reduce_mean(tf.math.softplus(-_flat(fake_logits)))
 
 
-# --- Wasserstein GAN (Arjovsky et al. 2017) ------------------------------------------------------
+# Wasserstein GAN (Arjovsky et al. 2017).
 
 def wasserstein_critic_loss(real_logits, fake_logits):
   """E[D(G(z))] - E[D(x)]: minus the critic's estimate of the Wasserstein-1 distance."""
@@ -47,7 +55,7 @@ def wasserstein_generator_loss(fake_logits):
   return -tf.reduce_mean(_flat(fake_logits))
 
 
-# --- Hinge (Lim & Ye 2017; Miyato et al. 2018) ---------------------------------------------------
+# Hinge (Lim & Ye 2017; Miyato et al. 2018).
 
 def hinge_discriminator_loss(real_logits, fake_logits):
   """E[max(0, 1 - D(x))] + E[max(0, 1 + D(G(z)))]."""
@@ -60,7 +68,7 @@ def hinge_generator_loss(fake_logits):
   return -tf.reduce_mean(_flat(fake_logits))
 
 
-# --- Least squares (Mao et al. 2017, a = 0, b = c = 1) -------------------------------------------
+# Least squares (Mao et al. 2017, a = 0, b = c = 1).
 
 def least_squares_discriminator_loss(real_logits, fake_logits):
   """1/2 E[(D(x) - 1)^2] + 1/2 E[D(G(z))^2]."""
@@ -91,7 +99,7 @@ def get_losses(name):
   return LOSSES[name]
 
 
-# --- Gradient penalty (Gulrajani et al. 2017) ----------------------------------------------------
+# Gradient penalty (Gulrajani et al. 2017).
 
 GRADIENT_NORM_EPSILON = 1e-12
 
@@ -139,3 +147,53 @@ def gradient_penalty(critic_fn, real, fake, epsilon, target=1.0, one_sided=False
   if one_sided:
     excess = tf.nn.relu(excess)
   return tf.reduce_mean(tf.square(excess)), norms
+
+
+# Penalties: what --penalty adds to the critic's loss or imposes on its weights.
+
+
+@dataclasses.dataclass(frozen=True)
+class Penalty:
+  """What one --penalty does to the critic.
+
+  Attributes:
+    name: the --penalty name (the same names as choices.PENALTIES).
+    critic_loss_term: None, or fn(critic_fn, real, fake, epsilon, weight, target, one_sided) ->
+      (term, metrics): the scalar float32 `term` added to the critic's loss (weight included) and
+      a dict of scalar metrics to log. `epsilon` is [B] in [0, 1], one per real/fake pair.
+    metrics: the names of those metrics, in the order they are logged.
+    clips_weights: the critic's weights are clipped to [-clip_value, clip_value] after every
+      update (a constraint set when the critic is built; see penalty_constraint).
+  """
+  name: str
+  critic_loss_term: Optional[Callable[..., Tuple[tf.Tensor, dict]]] = None
+  metrics: Tuple[str, ...] = ()
+  clips_weights: bool = False
+
+
+def _gradient_penalty_term(critic_fn, real, fake, epsilon, weight, target, one_sided):
+  """weight * gradient_penalty, logged as `gp` (unweighted) and `grad_norm` (batch mean)."""
+  gp, norms = gradient_penalty(critic_fn, real, fake, epsilon, target=target,
+                               one_sided=one_sided)
+  return weight * gp, {'gp': gp, 'grad_norm': tf.reduce_mean(norms)}
+
+
+# name -> Penalty. The flag --penalty takes these names.
+PENALTIES = {
+    'none': Penalty('none'),
+    'gp': Penalty('gp', critic_loss_term=_gradient_penalty_term, metrics=('gp', 'grad_norm')),
+    'clip': Penalty('clip', clips_weights=True),
+}
+
+
+def get_penalty(name):
+  """The Penalty of a name in `PENALTIES`."""
+  if name not in PENALTIES:
+    raise ValueError(
+        f'Unknown penalty. Received: penalty={name!r}; accepted: {", ".join(PENALTIES)}')
+  return PENALTIES[name]
+
+
+def penalty_constraint(name, clip_value):
+  """The critic's weight clip of penalty `name`: `clip_value` when it clips, else None."""
+  return clip_value if get_penalty(name).clips_weights else None

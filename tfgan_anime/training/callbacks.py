@@ -5,7 +5,8 @@ signals.py.
 
 Every callback counts in generator steps (`gan.step`, saved in the checkpoint), not in Keras'
 epoch and batch counters, so that a resumed run names its grids and logs its scalars exactly as
-an uninterrupted run would.
+an uninterrupted run would. `StepCallback` owns that step and the "every N steps, at each epoch
+boundary, at the end" schedule; the callbacks here and checkpoints.Checkpointer build on it.
 """
 
 import json
@@ -15,53 +16,119 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from tfgan_anime import files
 from tfgan_anime import images as images_lib
 from tfgan_anime import toy_plots
 from tfgan_anime.metrics import toy as toy_metrics
 
 
-def _step(model):
-  return int(model.step.numpy())
+class StepCallback(keras.callbacks.Callback):
+  """A callback that acts on generator steps: every N steps, at epoch boundaries, at the end.
+
+  This class owns the step and the schedule; a subclass only says what to do, in
+  `on_step(step, logs, at_end)`. It acts at most once per step in a row: a step that is both an
+  epoch boundary and the end of training is acted on once, at the boundary.
+
+  The step is read from `model.step` once when `fit` begins, then counted (one generator step per
+  batch), so no callback reads a variable from the device on every batch. It is read again when
+  training was stopped during the batch, because the divergence guard (earlier in the list)
+  stops it after restoring an earlier checkpoint, and with it an earlier step; and at the end.
+
+  Args:
+    every_steps: act when step % every_steps == 0 (0: not by count).
+    steps_per_epoch: act at each epoch boundary, step % steps_per_epoch == 0 (0: not by epoch).
+      Epochs are counted in generator steps, not by Keras' epochs, which a resumed run starts
+      mid-epoch.
+    at_end: act when `fit` ends, at the step it ended at.
+  """
+
+  def __init__(self, every_steps=0, steps_per_epoch=0, at_end=False):
+    super().__init__()
+    self.every_steps = every_steps
+    self.steps_per_epoch = steps_per_epoch
+    self.at_end = at_end
+    self.step = None  # The generator steps done, once `fit` has begun.
+    self._acted_at = None
+
+  def _read_step(self):
+    self.step = int(self.model.step.numpy())
+
+  def due(self, step):
+    """True when `step` is a multiple of every_steps or an epoch boundary."""
+    return bool((self.every_steps and step % self.every_steps == 0) or
+                (self.steps_per_epoch and step % self.steps_per_epoch == 0))
+
+  def on_train_begin(self, logs=None):
+    self._read_step()
+    self._acted_at = None
+
+  def on_train_batch_end(self, batch, logs=None):
+    self.step += 1
+    # Keras sets stop_training when fit begins; a model driven by hand may not have it.
+    if getattr(self.model, 'stop_training', False):
+      self._read_step()
+    self.after_step(self.step, logs)
+
+  def on_train_end(self, logs=None):
+    self._read_step()
+    if self.at_end:
+      self._act(self.step, logs, at_end=True)
+
+  def after_step(self, step, logs):
+    """Called after every generator step; acts when the step is due."""
+    if self.due(step):
+      self._act(step, logs, at_end=False)
+
+  def _act(self, step, logs, at_end):
+    if step == self._acted_at:
+      return
+    self._acted_at = step
+    self.on_step(step, logs, at_end)
+
+  def on_step(self, step, logs, at_end):
+    """What to do at a due step (at_end: the end of `fit`). logs: Keras' logs of the batch."""
+    raise NotImplementedError
 
 
-class StepLimit(keras.callbacks.Callback):
+class StepLimit(StepCallback):
   """Stops training once the generator has taken `total_steps` steps."""
 
   def __init__(self, total_steps):
     super().__init__()
     self.total_steps = total_steps
 
-  def on_train_batch_end(self, batch, logs=None):
-    if _step(self.model) >= self.total_steps:
+  def after_step(self, step, logs):
+    if step >= self.total_steps:
       self.model.stop_training = True
 
 
-class SampleGrid(keras.callbacks.Callback):
+class SampleGrid(StepCallback):
   """Writes a grid of generated images from one fixed z at each epoch boundary and at the end.
 
   Files: `<directory>/epoch_EEEE.png` after each epoch (a partial last epoch ends in
   `step_SSSSSSS.png`) and `<directory>/latest.png`; also a TensorBoard image when a writer is set.
+
+  Args:
+    z: the fixed latent batch, float32 [N, z_dim] (latent.sample).
   """
 
   def __init__(self, z, directory, steps_per_epoch, writer=None):
-    super().__init__()
+    super().__init__(steps_per_epoch=steps_per_epoch, at_end=True)
     self.z = tf.constant(z, tf.float32)
     self.directory = directory
-    self.steps_per_epoch = steps_per_epoch
     self.writer = writer
     self.written = []
-    self._last_step = None
 
   def render(self):
     """The uint8 [H, W, 3] picture of the generator now."""
     images = images_lib.to_uint8(self.model.generator(self.z, training=False)).numpy()
     return images_lib.make_grid(images)
 
-  def write(self, name):
-    step = _step(self.model)
-    if step == self._last_step:
-      return
-    self._last_step = step
+  def on_step(self, step, logs, at_end):
+    if at_end:
+      name = f'step_{step:07d}.png'
+    else:
+      name = f'epoch_{step // self.steps_per_epoch:04d}.png'
     image = self.render()
     path = os.path.join(self.directory, name)
     images_lib.save_png(image, path)
@@ -71,32 +138,19 @@ class SampleGrid(keras.callbacks.Callback):
       with self.writer.as_default():
         tf.summary.image('samples', image[None], step=step)
 
-  def on_train_batch_end(self, batch, logs=None):
-    step = _step(self.model)
-    if step % self.steps_per_epoch == 0:
-      self.write(f'epoch_{step // self.steps_per_epoch:04d}.png')
 
-  def on_train_end(self, logs=None):
-    self.write(f'step_{_step(self.model):07d}.png')
-
-
-class ScalarLogger(keras.callbacks.Callback):
+class ScalarLogger(StepCallback):
   """Writes the step's metrics (Keras' epoch-to-date means) to TensorBoard every N steps."""
 
   def __init__(self, writer, every_steps):
-    super().__init__()
+    super().__init__(every_steps=every_steps)
     self.writer = writer
-    self.every_steps = every_steps
 
-  def on_train_batch_end(self, batch, logs=None):
-    step = _step(self.model)
-    if logs and step % self.every_steps == 0:
+  def on_step(self, step, logs, at_end):
+    if logs:
       with self.writer.as_default():
         for name, value in logs.items():
           tf.summary.scalar(f'train/{name}', float(np.asarray(value)), step=step)
-
-
-# --- Toy data and evaluation during training (issue 3) -------------------------------------------
 
 
 class ToyPlots(SampleGrid):
@@ -126,7 +180,7 @@ class ToyPlots(SampleGrid):
                                   toy_plots.critic_panel(values, fake, self.box))
 
 
-class ToyMetricsLogger(keras.callbacks.Callback):
+class ToyMetricsLogger(StepCallback):
   """Mode coverage of a ring8 / grid25 run at each epoch end and at the end of training.
 
   Generates from a fixed z (2,500 points, as PacGAN and VEEGAN count) and logs
@@ -139,21 +193,15 @@ class ToyMetricsLogger(keras.callbacks.Callback):
   """
 
   def __init__(self, z, centres, sigma, steps_per_epoch, writer=None, name='toy'):
-    super().__init__()
+    super().__init__(steps_per_epoch=steps_per_epoch, at_end=True)
     self.z = tf.constant(z, tf.float32)
     self.centres = centres
     self.sigma = sigma
-    self.steps_per_epoch = steps_per_epoch
     self.writer = writer
     self.name = name
     self.latest = None
-    self._last_step = None
 
-  def measure(self):
-    step = _step(self.model)
-    if step == self._last_step:
-      return self.latest
-    self._last_step = step
+  def on_step(self, step, logs, at_end):
     fake = self.model.generator(self.z, training=False).numpy()
     self.latest = toy_metrics.toy_metrics(fake, self.centres, self.sigma)
     if self.writer is not None:
@@ -162,21 +210,17 @@ class ToyMetricsLogger(keras.callbacks.Callback):
         tf.summary.scalar('toy/modes_captured', self.latest.modes_captured, step)
         if np.isfinite(self.latest.reverse_kl):
           tf.summary.scalar('toy/reverse_kl', self.latest.reverse_kl, step)
-    return self.latest
-
-  def on_train_batch_end(self, batch, logs=None):
-    if _step(self.model) % self.steps_per_epoch == 0:
-      self.measure()
 
   def on_train_end(self, logs=None):
-    m = self.measure()
-    print(f'{self.name} at step {_step(self.model)} on {len(self.z)} samples: '
+    super().on_train_end(logs)
+    m = self.latest
+    print(f'{self.name} at step {self.step} on {len(self.z)} samples: '
           f'{m.modes_captured}/{len(self.centres)} modes, '
           f'{100 * m.high_quality_fraction:.1f}% high quality, '
           f'reverse KL {m.reverse_kl:.3f}', flush=True)
 
 
-class EvaluationCallback(keras.callbacks.Callback):
+class EvaluationCallback(StepCallback):
   """Evaluates a metric every N epochs and at the end; keeps the best checkpoint by it.
 
   The metric is computed by `evaluate_fn(generator) -> float` (lower is better, as SWD and KID
@@ -189,28 +233,22 @@ class EvaluationCallback(keras.callbacks.Callback):
 
   def __init__(self, evaluate_fn, metric_name, best_manager, steps_per_epoch, every_epochs,
                writer=None):
-    super().__init__()
+    super().__init__(every_steps=steps_per_epoch * every_epochs, at_end=True)
     self.evaluate_fn = evaluate_fn
     self.metric_name = metric_name
     self.best_manager = best_manager
-    self.every_steps = steps_per_epoch * every_epochs
     self.writer = writer
     self.history = []  # (step, value)
-    self._last_step = None
     self.best = read_best(best_manager.directory)
 
-  def evaluate(self):
-    step = _step(self.model)
-    if step == self._last_step:
-      return
-    self._last_step = step
+  def on_step(self, step, logs, at_end):
     value = float(self.evaluate_fn(self.model.generator))
     self.history.append((step, value))
     improved = np.isfinite(value) and (self.best is None or value < self.best['value'])
     if improved:
       self.best_manager.save(checkpoint_number=step)
       self.best = {'metric': self.metric_name, 'value': value, 'step': step}
-      _write_json(os.path.join(self.best_manager.directory, 'best.json'), self.best)
+      files.write_json(os.path.join(self.best_manager.directory, 'best.json'), self.best)
     if self.writer is not None:
       with self.writer.as_default():
         tf.summary.scalar(f'eval/{self.metric_name}', value, step=step)
@@ -224,13 +262,6 @@ class EvaluationCallback(keras.callbacks.Callback):
       note = f' (best {self.best["value"]:.5g} at step {self.best["step"]})'
     print(f'\nStep {step}: {self.metric_name} {value:.5g}{note}', flush=True)
 
-  def on_train_batch_end(self, batch, logs=None):
-    if _step(self.model) % self.every_steps == 0:
-      self.evaluate()
-
-  def on_train_end(self, logs=None):
-    self.evaluate()
-
 
 def read_best(directory):
   """The {'metric', 'value', 'step'} of `<directory>/best.json`, or None when there is none."""
@@ -240,9 +271,3 @@ def read_best(directory):
   with open(path) as f:
     return json.load(f)
 
-
-def _write_json(path, value):
-  tmp = path + '.tmp'
-  with open(tmp, 'w') as f:
-    json.dump(value, f, indent=2, sort_keys=True)
-  os.replace(tmp, path)

@@ -23,10 +23,10 @@ a killed process, can still lose recently written files.) This module adds two r
 import os
 import time
 
-import keras
 import tensorflow as tf
 
 from tfgan_anime.errors import UserError
+from tfgan_anime.training import callbacks
 
 KEPT_SUBDIR = 'kept'
 
@@ -206,7 +206,7 @@ class RunCheckpoints:
     return path
 
 
-class Checkpointer(keras.callbacks.Callback):
+class Checkpointer(callbacks.StepCallback):
   """Saves every `every_steps` generator steps, at each epoch boundary and at the end.
 
   Epoch boundaries are counted in generator steps (step % steps_per_epoch == 0), not by Keras'
@@ -214,15 +214,8 @@ class Checkpointer(keras.callbacks.Callback):
   """
 
   def __init__(self, run_checkpoints, every_steps, steps_per_epoch):
-    super().__init__()
+    super().__init__(every_steps=every_steps, steps_per_epoch=steps_per_epoch, at_end=True)
     self.checkpoints = run_checkpoints
-    self.every_steps = every_steps
-    self.steps_per_epoch = steps_per_epoch
 
-  def on_train_batch_end(self, batch, logs=None):
-    step = int(self.model.step.numpy())
-    if step % self.every_steps == 0 or step % self.steps_per_epoch == 0:
-      self.checkpoints.save(step)
-
-  def on_train_end(self, logs=None):
-    self.checkpoints.save(int(self.model.step.numpy()))
+  def on_step(self, step, logs, at_end):
+    self.checkpoints.save(step)

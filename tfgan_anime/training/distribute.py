@@ -7,7 +7,7 @@
                 several processes (machines), described by the TF_CONFIG environment variable
 
 A TPUStrategy is not offered by name because it is untested here; `train_lib.train(config,
-strategy=...)` accepts any strategy built by the caller.
+strategy=...)` (training/loop.py) accepts any strategy built by the caller.
 
 MultiWorkerMirroredStrategy must be created before TensorFlow runs its first op in the process,
 so build the strategy first and everything else inside `strategy.scope()`.
@@ -17,6 +17,8 @@ import json
 import os
 
 import tensorflow as tf
+
+from tfgan_anime.errors import UserError
 
 STRATEGIES = ('default', 'mirrored', 'multi_worker')
 
@@ -70,6 +72,14 @@ def is_chief(strategy):
     return True
   return resolver.task_type in (None, 'chief') or (
       resolver.task_type == 'worker' and resolver.task_id == 0)
+
+
+def check_batch_size(batch_size, strategy):
+  """Raises UserError unless the global --batch_size splits evenly over the replicas."""
+  replicas = strategy.num_replicas_in_sync
+  if batch_size % replicas:
+    raise UserError(f'Invalid --batch_size. Received: batch_size={batch_size}; accepted: '
+                    f'a multiple of the {replicas} replicas')
 
 
 def in_multi_worker_mode(strategy):

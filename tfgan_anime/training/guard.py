@@ -2,7 +2,7 @@
 
 After every generator step the guard looks at the step's losses and at both networks' weights.
 When one is not finite it restores the latest checkpoint (never a bad one: see checkpoints.py),
-and stops this `fit`; train_lib starts the stream again past the data that led to the blow-up,
+and stops this `fit`; the loop (loop.py) starts the stream again past the data that led to the blow-up,
 as PaLM did for its loss spikes (Chowdhery et al. 2022, section 5.1): z is a function of the
 step, so without new data a retry could repeat the same failure exactly. Optionally both
 learning rates shrink at each rollback. After `max_rollbacks` (counted in the checkpoint, so
@@ -87,7 +87,8 @@ class DivergenceGuard(keras.callbacks.Callback):
 class InjectNaN(keras.callbacks.Callback):
   """Testing only: one generator weight becomes NaN just before generator step `at_step`.
 
-  Once per process, so that a rollback past `at_step` then trains on normally.
+  Once per process, so that a rollback past `at_step` then trains on normally. Tests pass it to
+  `loop.train(..., extra_callbacks=[InjectNaN(step)])`, which runs it before the guard.
   """
 
   def __init__(self, at_step):

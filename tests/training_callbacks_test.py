@@ -1,0 +1,115 @@
+"""StepCallback: which steps a callback acts on, counted from one read of the step per fit."""
+
+import tensorflow as tf
+
+from tfgan_anime.training import callbacks
+
+
+class _CountingStep:
+  """A model's step variable that counts how often it is read."""
+
+  def __init__(self, value):
+    self.value = value
+    self.reads = 0
+
+  def numpy(self):
+    self.reads += 1
+    return self.value
+
+
+class _FakeModel:
+  """What a StepCallback reads from the GAN: the step, and Keras' stop_training."""
+
+  def __init__(self, step=0):
+    self.step = _CountingStep(step)
+    self.stop_training = False
+
+
+class _Recorder(callbacks.StepCallback):
+
+  def __init__(self, **kwargs):
+    super().__init__(**kwargs)
+    self.acted = []
+
+  def on_step(self, step, logs, at_end):
+    self.acted.append((step, at_end))
+
+
+def _fit(callback, model, steps, rollback=None):
+  """Drives the callback as keras fit does: begin, a batch per generator step, end.
+
+  rollback: (at_step, to_step): after that step the guard (earlier in the list) restores the
+  checkpoint of to_step and stops training.
+  """
+  model.stop_training = False
+  callback.set_model(model)
+  callback.on_train_begin()
+  for batch in range(steps):
+    model.step.value += 1
+    if rollback and model.step.value == rollback[0]:
+      model.step.value = rollback[1]
+      model.stop_training = True
+    callback.on_train_batch_end(batch, {})
+    if model.stop_training:
+      break
+  callback.on_train_end()
+  return callback.acted
+
+
+class StepCallbackTest(tf.test.TestCase):
+
+  def test_every_3_over_7_steps_and_the_end(self):
+    acted = _fit(_Recorder(every_steps=3, at_end=True), _FakeModel(), 7)
+    self.assertEqual(acted, [(3, False), (6, False), (7, True)])
+
+  def test_never_twice_for_the_same_step(self):
+    # Step 6 is a multiple of 3, an epoch boundary and the end: one action, at the boundary.
+    acted = _fit(_Recorder(every_steps=3, steps_per_epoch=2, at_end=True), _FakeModel(), 6)
+    self.assertEqual(acted, [(2, False), (3, False), (4, False), (6, False)])
+
+  def test_a_resumed_start_counts_from_the_saved_step(self):
+    acted = _fit(_Recorder(every_steps=3, at_end=True), _FakeModel(step=5), 4)
+    self.assertEqual(acted, [(6, False), (9, False)])
+
+  def test_without_at_end_only_due_steps(self):
+    acted = _fit(_Recorder(steps_per_epoch=4), _FakeModel(), 7)
+    self.assertEqual(acted, [(4, False)])
+
+  def test_reads_the_step_once_at_begin_and_once_at_the_end(self):
+    model = _FakeModel()
+    callback = _Recorder(every_steps=2, at_end=True)
+    _fit(callback, model, 9)
+    self.assertEqual(model.step.reads, 2)
+    self.assertEqual(callback.step, 9)
+
+  def test_a_rollback_during_the_batch_is_read_back(self):
+    # The guard restored step 2 at step 5: the callback acts on step 2 (now the weights of the
+    # checkpoint of step 2), as it would have on reading the step, and ends there.
+    model = _FakeModel()
+    callback = _Recorder(every_steps=2, at_end=True)
+    acted = _fit(callback, model, 9, rollback=(5, 2))
+    self.assertEqual(acted, [(2, False), (4, False), (2, False)])
+    self.assertEqual(callback.step, 2)
+    # The next fit starts from the restored step.
+    callback.acted = []
+    self.assertEqual(_fit(callback, model, 3), [(4, False), (5, True)])
+
+  def test_step_limit_stops_at_the_total(self):
+    model = _FakeModel(step=3)
+    limit = callbacks.StepLimit(5)
+    limit.set_model(model)
+    limit.on_train_begin()
+    for batch in range(2):
+      self.assertFalse(model.stop_training)
+      model.step.value += 1
+      limit.on_train_batch_end(batch)
+    self.assertTrue(model.stop_training)
+
+  def test_on_step_is_required(self):
+    callback = callbacks.StepCallback(every_steps=1)
+    with self.assertRaises(NotImplementedError):
+      _fit(callback, _FakeModel(), 1)
+
+
+if __name__ == '__main__':
+  tf.test.main()

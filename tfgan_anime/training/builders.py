@@ -1,0 +1,81 @@
+"""The networks, optimisers and compiled GAN of a TrainConfig."""
+
+import keras
+
+from tfgan_anime import gan as gan_lib
+from tfgan_anime import losses
+from tfgan_anime.models import dcgan
+from tfgan_anime.models import mlp
+from tfgan_anime.training import checkpoints as checkpoints_lib
+
+
+def make_optimizer(name, learning_rate, beta1, beta2, decay_steps=None, loss_scale=False):
+  """Adam(lr, beta1, beta2), or RMSprop(lr) as the WGAN paper prescribes for weight clipping.
+
+  With `decay_steps` the rate falls linearly from `learning_rate` to 0 over that many updates of
+  this optimiser (its own iteration count, saved in checkpoints, so a resumed run continues the
+  schedule). With `loss_scale` (for mixed_float16) it is wrapped in a LossScaleOptimizer, whose
+  dynamic scale is saved in checkpoints with the optimiser it wraps.
+  """
+  if decay_steps:
+    learning_rate = keras.optimizers.schedules.PolynomialDecay(
+        learning_rate, decay_steps, end_learning_rate=0.0, power=1.0)
+  if name == 'adam':
+    optimizer = keras.optimizers.Adam(learning_rate, beta_1=beta1, beta_2=beta2)
+  elif name == 'rmsprop':
+    optimizer = keras.optimizers.RMSprop(learning_rate)
+  else:
+    raise ValueError(f'Unknown optimizer. Received: optimizer={name!r}; accepted: adam, rmsprop')
+  if loss_scale:
+    optimizer = keras.optimizers.LossScaleOptimizer(optimizer)
+  return optimizer
+
+
+def build_networks(config):
+  """(generator, critic) of `config.architecture`: DCGAN for images, MLP for toy points."""
+  clip_value = losses.penalty_constraint(config.penalty, config.clip_value)
+  if config.architecture == 'mlp':
+    return (mlp.build_generator(config.z_dim, 2, config.mlp_width, config.mlp_depth),
+            mlp.build_critic(2, config.mlp_width, config.mlp_depth, clip_value=clip_value))
+  generator = dcgan.build_generator(config.resolution, config.z_dim, config.g_base_width,
+                                    config.kernel_size, config.g_norm)
+  critic = dcgan.build_critic(config.resolution, config.d_base_width, config.kernel_size,
+                              config.d_norm, clip_value=clip_value)
+  return generator, critic
+
+
+def build_gan(config, total_steps=None):
+  """The compiled GAN of a config; call inside the strategy scope.
+
+  total_steps: generator steps of the whole run; needed by --lr_decay=linear.
+  """
+  # Global state, so set every time: a float32 build after a mixed one must be float32 again.
+  keras.mixed_precision.set_dtype_policy(config.mixed_precision)
+  keras.utils.set_random_seed(config.seed)
+  generator, critic = build_networks(config)
+  gan = gan_lib.GAN(generator, critic, config.z_dim, n_critic=config.n_critic,
+                    penalty=config.penalty, gp_weight=config.gp_weight,
+                    gp_target=config.gp_target, gp_one_sided=config.gp_one_sided,
+                    seed=config.seed)
+  d_loss_fn, g_loss_fn = losses.get_losses(config.loss)
+  g_decay = d_decay = None
+  if config.lr_decay == 'linear':
+    if not total_steps:
+      raise ValueError(f'--lr_decay=linear needs the run length. Received: total_steps='
+                       f'{total_steps!r}; accepted: an integer >= 1')
+    # The critic's optimiser counts its own updates: n_critic per generator step.
+    g_decay, d_decay = total_steps, total_steps * config.n_critic
+  # float16 gradients underflow without loss scaling; bfloat16 has float32's exponent range.
+  loss_scale = config.mixed_precision == 'mixed_float16'
+  gan.compile(
+      d_optimizer=make_optimizer(config.d_optimizer, config.d_lr, config.d_beta1, config.d_beta2,
+                                 d_decay, loss_scale),
+      g_optimizer=make_optimizer(config.g_optimizer, config.g_lr, config.g_beta1, config.g_beta2,
+                                 g_decay, loss_scale),
+      d_loss_fn=d_loss_fn, g_loss_fn=g_loss_fn, jit_compile=config.jit_compile)
+  return gan
+
+
+def make_checkpoint(gan):
+  """Both networks, both optimisers and the step (see checkpoints.make_checkpoint)."""
+  return checkpoints_lib.make_checkpoint(gan)
