@@ -11,7 +11,6 @@ import tensorflow as tf
 
 from tfgan_anime import choices
 from tfgan_anime import config as config_lib
-from tfgan_anime import gan
 from tfgan_anime import losses
 from tfgan_anime.data import pipeline
 from tfgan_anime.data import spec
@@ -28,7 +27,7 @@ class RegistriesTest(tf.test.TestCase):
     self.assertEqual(tuple(losses.LOSSES), choices.LOSSES)
 
   def test_penalties(self):
-    self.assertEqual(tuple(gan.PENALTIES), choices.PENALTIES)
+    self.assertEqual(tuple(losses.PENALTIES), choices.PENALTIES)
 
   def test_norms(self):
     self.assertEqual(tuple(dcgan.GENERATOR_NORMS), choices.GENERATOR_NORMS)

@@ -42,6 +42,7 @@ from tensorflow.python.framework import ops as tf_ops  # The cost model's FLOP c
 
 from tfgan_anime import choices
 from tfgan_anime import config as config_lib
+from tfgan_anime import gan as gan_lib
 from tfgan_anime.errors import UserError
 from tfgan_anime.training import loop as train_lib
 from tfgan_anime.data import pil_images
@@ -525,7 +526,7 @@ def end_to_end_rates(folder, batch_size, n_critic, repeats, resolution=64, jit_c
              for name, values in seconds.items()}
   results['ratio'] = (results['end_to_end']['seconds']['median'] /
                       results['in_memory']['seconds']['median'])
-  results['traces'] = gan.train_step_traces
+  results['traces'] = gan_lib.train_step_traces(gan)
   return results
 
 

@@ -18,7 +18,7 @@ def print_networks(config):
   """Builds the generator and the critic of `config` and prints each one's layer table."""
   cli.import_tensorflow()
   import keras  # pylint: disable=g-import-not-at-top
-  from tfgan_anime.training.loop import build_networks  # pylint: disable=g-import-not-at-top
+  from tfgan_anime.training.builders import build_networks  # pylint: disable=g-import-not-at-top
   keras.mixed_precision.set_dtype_policy(config.mixed_precision)
   generator, critic = build_networks(config)
   for title, model in (('Generator', generator), ('Critic', critic)):

@@ -19,6 +19,7 @@ import tensorflow as tf
 
 from tfgan_anime import files
 from tfgan_anime import images as images_lib
+from tfgan_anime.errors import UserError
 
 
 class _ServableGenerator(tf.Module):
@@ -73,14 +74,14 @@ class LoadedGenerator:
 
   def __init__(self, export_dir):
     if not os.path.isfile(os.path.join(export_dir, 'saved_model.pb')):
-      raise ValueError(f'No SavedModel found. Received: saved_model={export_dir!r}; accepted: a '
+      raise UserError(f'No SavedModel found. Received: saved_model={export_dir!r}; accepted: a '
                        'directory written by tfgan_anime.train (<model_dir>/export)')
     self._loaded = tf.saved_model.load(export_dir)
     self._fn = self._loaded.signatures.get('serving_default')
     spec = (self._fn.structured_input_signature[1].get('z')
             if self._fn is not None else None)
     if spec is None or spec.shape.rank != 2 or spec.shape[-1] is None:
-      raise ValueError(f'The SavedModel has no serving_default(z: float32[None, z_dim]) '
+      raise UserError(f'The SavedModel has no serving_default(z: float32[None, z_dim]) '
                        f'signature. Received: saved_model={export_dir!r}; accepted: a directory '
                        'written by tfgan_anime.train (<model_dir>/export)')
     self.z_dim = int(spec.shape[-1])

@@ -21,9 +21,6 @@ import tensorflow as tf
 from tfgan_anime.training import distribute
 from tfgan_anime import losses
 
-# The --penalty names, for config.py until it reads choices.PENALTIES: losses.PENALTIES is the
-# registry of what each one does.
-PENALTIES = tuple(losses.PENALTIES)
 # Random draws per step are numbered below this (2 per critic update, 1 for the generator).
 _DRAWS_PER_STEP = 1024
 

@@ -11,7 +11,7 @@ import os
 
 import tensorflow as tf
 
-from tfgan_anime import evaluation
+from tfgan_anime.evaluation import runner as evaluation_runner
 from tfgan_anime import latent
 from tfgan_anime.data import toy2d
 from tfgan_anime.training import callbacks as callbacks_lib
@@ -67,7 +67,7 @@ def make_callbacks(config, gan, checkpoints, stream, writer, log, stop_request=N
     every.append(toy_logger)
   evaluator = None
   if config.eval_every_epochs:
-    evaluator = _evaluation_callback(config, gan, stream.info, steps_per_epoch, writer)
+    evaluator = _evaluation_callback(config, gan, stream.info, steps_per_epoch, writer, log)
     every.append(evaluator)
   if stop_request is not None:
     every.append(signals.StopOnSignal(stop_request, checkpoints))
@@ -90,13 +90,13 @@ def _toy_callbacks(config, steps_per_epoch, writer):
   return plots, logger
 
 
-def _evaluation_callback(config, gan, info, steps_per_epoch, writer):
-  evaluate_fn, metric_name = evaluation.training_evaluator(
+def _evaluation_callback(config, gan, info, steps_per_epoch, writer, log):
+  evaluate_fn, metric_name = evaluation_runner.training_evaluator(
       config.eval_metric, config.data, info.folder, config.resolution, config.eval_num_samples,
       config.z_dim, seed=config.seed, cache_dir=config.cache_dir,
       inception_graph=config.inception_graph,
       inception_keras_weights=config.inception_keras_weights,
-      scan_cache=os.path.join(config.model_dir, 'data_scan.json'))
+      scan_cache=os.path.join(config.model_dir, 'data_scan.json'), log=log)
   # Generator, critic and step: enough to export the best generator or to look at its critic.
   best = tf.train.Checkpoint(generator=gan.generator, critic=gan.critic, step=gan.step)
   best_manager = tf.train.CheckpointManager(best, run_dir.best_directory(config.model_dir),
