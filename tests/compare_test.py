@@ -194,6 +194,14 @@ class BinaryTest(CompareTestCase):
     self.assertLen(lines, 1, result.stderr)
     self.assertRegex(lines[0], '^error: ' + pattern)
 
+  def test_help_loads_neither_tensorflow_nor_matplotlib(self):
+    code = ('import sys; import tfgan_anime.compare; print(sorted(m for m in ("tensorflow", '
+            '"matplotlib", "tensorboard") if m in sys.modules))')
+    out = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True,
+                         check=True, env=dict(os.environ, PYTHONPATH=ROOT)).stdout
+    self.assertEqual(out.strip(), '[]')
+    self.assertIn('--epochs', self._run('--help').stdout)  # absl exits 1 after help
+
   def test_bad_input_is_one_line(self):
     self.assertOneLineError(self._run('--epochs=1'), 'No run directories')
     self.assertOneLineError(self._run(self.root), 'Not a run directory: no config.json')
