@@ -115,10 +115,6 @@ class PrecisionTest(tf.test.TestCase):
     self.assertAllClose([bf16['fraction_of_peak'], bf16['speedup_over_float32'],
                          bf16['step_img_s'], bf16['achieved_gflops']], [0.625, 2.5, 25.0, 375.0])
 
-  def test_cpu_info_names_the_model_and_known_flags_only(self):
-    info = benchmark.cpu_info()
-    self.assertIsInstance(info['model'], str)
-    self.assertContainsSubset(info['flags'], benchmark.CPU_FLAGS)
 
 
 if __name__ == '__main__':

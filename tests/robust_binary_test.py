@@ -56,10 +56,9 @@ else:  # The checkpoint files are complete; the state file does not name them ye
     return real_update(save_dir, model_checkpoint_path, *args, **kwargs)
   checkpoint_management.update_checkpoint_state_internal = update
 
-from absl import app
 from tfgan_anime import train
 sys.argv = ['train'] + sys.argv[3:]
-app.run(train.main)
+train.run()
 '''
 
 

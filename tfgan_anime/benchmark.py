@@ -43,6 +43,7 @@ from tensorflow.python.framework import ops as tf_ops  # The cost model's FLOP c
 from tfgan_anime import choices
 from tfgan_anime import config as config_lib
 from tfgan_anime import gan as gan_lib
+from tfgan_anime import hardware
 from tfgan_anime.errors import UserError
 from tfgan_anime.training import loop as train_lib
 from tfgan_anime.data import pil_images
@@ -57,10 +58,6 @@ SECTIONS = ('peak', 'convs', 'pipeline', 'step', 'end_to_end')
 SHORT = {'float32': '', 'mixed_bfloat16': '_bf16', 'mixed_float16': '_fp16'}
 # The matmul dtype whose speed bounds a step of each precision.
 MATMUL_DTYPE = {'float32': 'float32', 'mixed_bfloat16': 'bfloat16', 'mixed_float16': 'float16'}
-# CPU features that decide which precision is fast (AMX and AVX512-BF16 run bfloat16 natively).
-CPU_FLAGS = ('avx2', 'fma', 'avx512f', 'avx512_vnni', 'avx512_bf16', 'avx512_fp16', 'amx_tile',
-             'amx_bf16', 'amx_int8')
-TARGETS = {'step_fraction_of_peak': 0.70, 'pipeline_over_naive': 5.0, 'end_to_end_ratio': 1.05}
 
 
 # --- Measuring ------------------------------------------------------------------------------
@@ -140,26 +137,6 @@ def analytic_step_flops(generator, critic, batch_size, n_critic, penalty):
   f_d, f_d1 = sum(critic_layers), critic_layers[0]
   critic_update = f_g + (10 * f_d if penalty == 'gp' else 6 * f_d) - 2 * f_d1
   return batch_size * (n_critic * critic_update + 3 * f_g + 2 * f_d)
-
-
-def cpu_info():
-  """{'model': the CPU's model name, 'flags': those of CPU_FLAGS it has} from /proc/cpuinfo.
-
-  Recorded with every result, so that numbers from different machines are never mixed.
-  """
-  model, present = '', set()
-  try:
-    with open('/proc/cpuinfo', encoding='utf-8', errors='replace') as f:
-      for line in f:
-        key, _, value = line.partition(':')
-        if key.strip() == 'model name' and not model:
-          model = value.strip()
-        elif key.strip() == 'flags' and not present:
-          present = set(value.split())
-  except OSError:  # Not Linux: the model from platform, no flags.
-    import platform  # pylint: disable=g-import-not-at-top
-    model = platform.processor()
-  return {'model': model, 'flags': [flag for flag in CPU_FLAGS if flag in present]}
 
 
 def matmul_peak(sizes, repeats, tf_dtypes=('float32',)):
@@ -547,7 +524,7 @@ def run_benchmark(sections=SECTIONS, quick=False, batch_size=None, n_critic=5, r
               'jit_compile': jit_compile, 'policies': list(precisions),
               'peak_size': 2048 if quick else 4096}
   result = dict(settings, load_average_start=os.getloadavg()[0], cpus=os.cpu_count(),
-                cpu=cpu_info(), tensorflow=tf.__version__)
+                cpu=hardware.cpu_info(), tensorflow=tf.__version__)
   if quick:
     log(f'Quick mode: batch {settings["batch_size"]} (not the seed\'s 64), '
         f'{settings["repeats"]} repeats, {settings["num_images"]} images.')
@@ -582,10 +559,10 @@ def run_benchmark(sections=SECTIONS, quick=False, batch_size=None, n_critic=5, r
 def check_precisions(precisions):
   """The precisions as a tuple, float32 first if present; UserError for an unknown one."""
   precisions = tuple(dict.fromkeys(precisions))  # Unique, in order.
-  unknown = [p for p in precisions if p not in choices.MIXED_PRECISION]
+  unknown = [p for p in precisions if p not in choices.POLICIES]
   if unknown or not precisions:
     raise UserError(f'Invalid --precisions. Received: precisions={",".join(precisions)!r}; '
-                    f'accepted: a comma-separated subset of {", ".join(choices.MIXED_PRECISION)}')
+                    f'accepted: a comma-separated subset of {", ".join(choices.POLICIES)}')
   return tuple(sorted(precisions, key=lambda p: p != 'float32'))
 
 
@@ -778,7 +755,7 @@ def _define_flags():
   flags.DEFINE_bool('jit_compile', False, 'Compile the steps with XLA.')
   flags.DEFINE_list('sections', list(SECTIONS), f'Which of {", ".join(SECTIONS)} to run.')
   flags.DEFINE_string('mixed_precision', 'float32', 'The dtype policy of the timed steps: '
-                      f'{", ".join(choices.MIXED_PRECISION)} (see --precisions).')
+                      f'{", ".join(choices.POLICIES)} (see --precisions).')
   flags.DEFINE_list('precisions', [], 'Several policies, timed interleaved in one run (e.g. '
                     'float32,mixed_bfloat16); overrides --mixed_precision.')
   flags.DEFINE_string('workdir', '', 'Where the images and shards go; default a temporary '

@@ -7,7 +7,9 @@
 
 OPTIMIZERS = ('adam', 'rmsprop')
 STRATEGIES = ('default', 'mirrored', 'multi_worker')
-MIXED_PRECISION = ('float32', 'mixed_float16', 'mixed_bfloat16')
+# Keras dtype policies; 'auto' picks one of them per machine (training/precision.py).
+POLICIES = ('float32', 'mixed_float16', 'mixed_bfloat16')
+MIXED_PRECISION = POLICIES + ('auto',)
 ARCHITECTURES = ('dcgan', 'mlp')
 EVAL_METRICS = ('swd', 'kid')
 LR_DECAYS = ('none', 'linear')

@@ -83,9 +83,12 @@ class TrainConfig:
   strategy: str = _field('default', 'tf.distribute strategy: default (one device), mirrored '
                          '(all local GPUs) or multi_worker (the processes named in TF_CONFIG; '
                          'see README).', STRATEGIES)
-  mixed_precision: str = _field('float32', 'Keras dtype policy of both networks: float32, or '
-                                'mixed_float16 (with loss scaling) / mixed_bfloat16 for GPUs '
-                                'and TPUs. Losses and the penalty stay float32.', MIXED_PRECISION)
+  mixed_precision: str = _field('float32', 'Keras dtype policy of both networks: float32, '
+                                'mixed_float16 (with loss scaling) or mixed_bfloat16; auto: '
+                                'mixed_bfloat16 on a CPU with AVX512-BF16 or AMX and on GPUs of '
+                                'compute capability 8.0 or more, else float32 (resolved at '
+                                'start-up and recorded in config.json). Losses and the penalty '
+                                'stay float32.', MIXED_PRECISION)
   jit_compile: bool = _field(False, 'Compile the train step with XLA. Off: on a 2-core CPU it '
                              'was several times slower (docs/BENCHMARKS.md); try it on GPUs.')
   num_samples: int = _field(64, 'Images in each sample grid (from one fixed z).')

@@ -19,7 +19,8 @@ def print_networks(config):
   cli.import_tensorflow()
   import keras  # pylint: disable=g-import-not-at-top
   from tfgan_anime.training.builders import build_networks  # pylint: disable=g-import-not-at-top
-  keras.mixed_precision.set_dtype_policy(config.mixed_precision)
+  from tfgan_anime.training import precision  # pylint: disable=g-import-not-at-top
+  keras.mixed_precision.set_dtype_policy(precision.resolve(config.mixed_precision))
   generator, critic = build_networks(config)
   for title, model in (('Generator', generator), ('Critic', critic)):
     print()

@@ -81,5 +81,10 @@ def _print_result(config, result):
     print(f'Exported generator: {result.export_dir}')
 
 
-if __name__ == '__main__':
+def run():
+  """The binary: python -m tfgan_anime.train (tests wrap it to kill it at chosen moments)."""
   cli.run(main, define_flags, flags_lib.parse_flags)
+
+
+if __name__ == '__main__':
+  run()

@@ -7,6 +7,7 @@ from tfgan_anime import losses
 from tfgan_anime.models import dcgan
 from tfgan_anime.models import mlp
 from tfgan_anime.training import checkpoints as checkpoints_lib
+from tfgan_anime.training import precision
 
 
 def make_optimizer(name, learning_rate, beta1, beta2, decay_steps=None, loss_scale=False):
@@ -50,7 +51,7 @@ def build_gan(config, total_steps=None):
   total_steps: generator steps of the whole run; needed by --lr_decay=linear.
   """
   # Global state, so set every time: a float32 build after a mixed one must be float32 again.
-  keras.mixed_precision.set_dtype_policy(config.mixed_precision)
+  keras.mixed_precision.set_dtype_policy(precision.resolve(config.mixed_precision))
   keras.utils.set_random_seed(config.seed)
   generator, critic = build_networks(config)
   gan = gan_lib.GAN(generator, critic, config.z_dim, n_critic=config.n_critic,
@@ -66,7 +67,7 @@ def build_gan(config, total_steps=None):
     # The critic's optimiser counts its own updates: n_critic per generator step.
     g_decay, d_decay = total_steps, total_steps * config.n_critic
   # float16 gradients underflow without loss scaling; bfloat16 has float32's exponent range.
-  loss_scale = config.mixed_precision == 'mixed_float16'
+  loss_scale = precision.resolve(config.mixed_precision) == 'mixed_float16'
   gan.compile(
       d_optimizer=make_optimizer(config.d_optimizer, config.d_lr, config.d_beta1, config.d_beta2,
                                  d_decay, loss_scale),

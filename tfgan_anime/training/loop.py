@@ -21,6 +21,7 @@ from tfgan_anime.training import data_stream
 from tfgan_anime.training import distribute
 from tfgan_anime.training import exports
 from tfgan_anime.training import guard as guard_lib
+from tfgan_anime.training import precision
 from tfgan_anime.training import run_dir
 
 # Where they live now; tests and tools import them from here too.
@@ -74,6 +75,7 @@ def train(config, strategy=None, stop_request=None, log=None, extra_callbacks=()
   # Before any TensorFlow op: MultiWorkerMirroredStrategy must exist first.
   strategy = strategy or distribute.make_strategy(config.strategy)
   config = run_dir.for_worker(config, strategy)
+  config = precision.resolve_config(config, log)
   if config.deterministic:
     # Process-wide and permanent: TensorFlow has no way to turn it off again.
     tf.config.experimental.enable_op_determinism()
