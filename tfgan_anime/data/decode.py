@@ -77,6 +77,7 @@ def convert_channels(image, channels):
   """
   if channels not in CHANNELS:
     raise ValueError(f'channels must be 1 or 3. Received: channels={channels!r}')
+  image = tf.convert_to_tensor(image)
   have = image.shape[-1]
   if have == channels:
     return image
