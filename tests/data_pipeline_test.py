@@ -7,6 +7,7 @@ import numpy as np
 from PIL import Image
 import tensorflow as tf
 
+from tfgan_anime.data import decode
 from tfgan_anime.data import folder
 from tfgan_anime.data import pil_images
 from tfgan_anime.data import pipeline
@@ -87,6 +88,60 @@ class FolderPipelineTest(tf.test.TestCase):
       pipeline.make_dataset(os.path.join(self.get_temp_dir(), 'missing'), 8, 2)
     with self.assertRaisesRegex(ValueError, 'fewer images than one training step'):
       pipeline.make_dataset(self._folder(), 8, batch_size=4, n_critic=2)
+
+
+class ChannelsTest(tf.test.TestCase):
+  """channels=1 turns colour into luma, channels=3 tiles gray; both quantise to uint8 first."""
+
+  # tf.image.rgb_to_grayscale's luma of pure red, rounded to uint8: round(0.2989 * 255) = 76.
+  RED_LUMA = 76
+
+  def _red_folder(self):
+    root = os.path.join(self.get_temp_dir(), 'red')
+    red = np.zeros((8, 8, 3), np.uint8)
+    red[..., 0] = 255
+    for name in ('a.png', 'b.png'):
+      _save(os.path.join(root, name), red)
+    return root
+
+  def test_convert_channels(self):
+    red = np.zeros((2, 2, 3), np.uint8)
+    red[..., 0] = 255
+    gray = decode.convert_channels(red, 1)
+    self.assertEqual((gray.shape, gray.dtype), ((2, 2, 1), tf.uint8))
+    self.assertAllEqual(gray, np.full((2, 2, 1), self.RED_LUMA))
+    # Gray to colour repeats the value; colour to gray of a gray pixel gives it back.
+    tiled = decode.convert_channels(np.full((2, 2, 1), 200, np.uint8), 3)
+    self.assertAllEqual(tiled, np.full((2, 2, 3), 200))
+    self.assertAllEqual(decode.convert_channels(tiled, 1), np.full((2, 2, 1), 200))
+    with self.assertRaisesRegex(ValueError, 'channels must be 1 or 3. Received: channels=2'):
+      decode.convert_channels(red, 2)
+
+  def test_colour_folder_read_as_gray(self):
+    dataset, _ = pipeline.make_dataset(self._red_folder(), resolution=4, batch_size=2,
+                                       n_critic=1, channels=1)
+    element = next(iter(dataset)).numpy()
+    self.assertEqual(element.shape, (2, 1, 4, 4, 1))
+    self.assertAllClose(element, np.full(element.shape, self.RED_LUMA / 127.5 - 1.0))
+
+  def test_gray_folder_read_as_colour_and_as_gray(self):
+    root = os.path.join(self.get_temp_dir(), 'gray')
+    for name in ('a.png', 'b.png'):
+      _save(os.path.join(root, name), np.full((8, 8), 77, np.uint8))
+    for channels in (3, 1):
+      dataset, _ = pipeline.make_dataset(root, resolution=4, batch_size=2, channels=channels)
+      element = next(iter(dataset)).numpy()
+      self.assertEqual(element.shape, (2, 1, 4, 4, channels))
+      self.assertAllClose(element, np.full(element.shape, 77 / 127.5 - 1.0))
+
+  def test_shards_read_as_gray(self):
+    shards = os.path.join(self.get_temp_dir(), 'shards')
+    tfrecord.write_shards(pil_images.list_images(self._red_folder()), shards, 1)
+    dataset, _ = pipeline.make_dataset(os.path.join(shards, 'images-*.tfrecord'), resolution=4,
+                                       batch_size=2, channels=1)
+    element = next(iter(dataset)).numpy()
+    self.assertEqual(element.shape, (2, 1, 4, 4, 1))
+    self.assertAllClose(element, np.full(element.shape, self.RED_LUMA / 127.5 - 1.0))
 
 
 class ShardPipelineTest(tf.test.TestCase):

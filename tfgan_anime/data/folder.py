@@ -1,10 +1,12 @@
-"""A folder of images -> an endless tf.data stream of uint8 images [resolution, resolution, 3].
+"""A folder of images -> an endless tf.data stream of uint8 images [resolution, resolution, C].
 
 The files come checked by `scan.scan_folder`: unreadable ones are already left out, and each
 file has a route. 'tf' files (nearly all) are read and decoded by TensorFlow in parallel; 'pil'
 files (CMYK, 16-bit, alpha, palette, GIF, BMP, WebP, EXIF-rotated) by `pil_images.load_rgb`
 through `tf.numpy_function`, so they become RGB exactly as the data doctor reports them. Then
-every image is centre-cropped to a square and resized with antialiasing (`decode.square_uint8`).
+every image is centre-cropped to a square and resized with antialiasing (`decode.square_uint8`),
+then given the asked channels (`decode.convert_channels`: colour -> gray by luma, rounded to
+uint8; C = 3 by default, 1 for gray).
 
 Without a cache the stream is index-based: image i is file perm_e(i mod N) of epoch e = i // N,
 where perm_e is a stateless permutation drawn from (seed, e)
@@ -72,7 +74,7 @@ def _load_with_pil(path):
   return pixels
 
 
-def _loader(resolution):
+def _loader(resolution, channels=3):
   def load(path, use_pil):
     def with_tf():
       return decode.decode_rgb(tf.io.read_file(path))
@@ -84,11 +86,13 @@ def _loader(resolution):
       image.set_shape([None, None, 3])
       return image
 
-    return decode.square_uint8(tf.cond(use_pil, with_pil, with_tf), resolution)
+    image = decode.square_uint8(tf.cond(use_pil, with_pil, with_tf), resolution)
+    return decode.convert_channels(image, channels)
   return load
 
 
-def folder_dataset(files, resolution, shuffle=True, seed=0, cache=None, routes=None, start=0):
+def folder_dataset(files, resolution, shuffle=True, seed=0, cache=None, routes=None, start=0,
+                   channels=3):
   """Decoded uint8 images from a list of files, an endless stream beginning at image `start`.
 
   Args:
@@ -99,6 +103,9 @@ def folder_dataset(files, resolution, shuffle=True, seed=0, cache=None, routes=N
     cache: None, 'memory', or a file path prefix for tf.data's on-disk cache of decoded images.
     routes: 'tf' or 'pil' per file (default all 'tf').
     start: index in the stream of the first image returned (images already trained on).
+    channels: 3 (RGB) or 1 (gray, `decode.convert_channels`).
+  Returns:
+    tf.data.Dataset of uint8 [resolution, resolution, channels].
   """
   if not files:
     raise ValueError('files is empty. Received: files=[]; accepted: at least one image path')
@@ -106,7 +113,7 @@ def folder_dataset(files, resolution, shuffle=True, seed=0, cache=None, routes=N
   # Bytes, not str: file names that are not valid UTF-8 still reach the file system unchanged.
   paths = tf.constant([os.fsencode(f) for f in files], dtype=tf.string)
   use_pil = tf.constant([route == 'pil' for route in routes], dtype=tf.bool)
-  load = _loader(resolution)
+  load = _loader(resolution, channels)
   count = len(files)
 
   if cache:

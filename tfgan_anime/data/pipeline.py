@@ -3,7 +3,8 @@
 `make_dataset` is the one entry point for training. A data spec is a folder of images,
 `synthetic_faces` (built in, drawn once into a cache folder), `toy2d:NAME` (2-D points, see
 `toy2d.py`), or TFRecord shards written by `tools/prepare_data.py --out_format=tfrecord`:
-`tfrecord:GLOB`, or any glob or path ending in `.tfrecord` (e.g. `data/faces-*.tfrecord`).
+`tfrecord:GLOB`, or any glob or path ending in `.tfrecord` (e.g. `data/faces-*.tfrecord`), or a
+prepared TensorFlow Datasets split, `tfds:NAME[/CONFIG][:SPLIT]` (see `tfds.py`).
 """
 
 import dataclasses
@@ -13,15 +14,18 @@ import tensorflow as tf
 
 from tfgan_anime import choices
 from tfgan_anime import images as images_lib
+from tfgan_anime.data import decode
 from tfgan_anime.data import folder as folder_lib
 from tfgan_anime.data import scan
 from tfgan_anime.data import synthetic
+from tfgan_anime.data import tfds as tfds_lib
 from tfgan_anime.data import tfrecord
 from tfgan_anime.data import toy2d
 from tfgan_anime.errors import UserError
 
 SYNTHETIC_FACES = choices.SYNTHETIC_FACES
 TFRECORD_PREFIX = choices.TFRECORD_PREFIX
+TFDS_PREFIX = tfds_lib.PREFIX
 # Records of shards come in file order; a shuffle buffer this big (or the whole set) mixes them.
 SHARD_SHUFFLE_BUFFER = 10000
 
@@ -46,6 +50,8 @@ class DataInfo:
   changes: dict = dataclasses.field(default_factory=dict)
   # TFRecord files read (0 for a folder): they decide how workers split the input.
   num_shards: int = 0
+  # Classes of the labels that come with the images (a TFDS ClassLabel), 0 without labels.
+  num_classes: int = 0
 
 
 def tfrecord_pattern(data):
@@ -61,7 +67,8 @@ def auto_shard_policy(info, num_workers):
   """How workers split the input: 'FILE' (each reads its own shards) or 'DATA'.
 
   FILE needs at least one shard per worker; an image folder is one list of names in memory, so
-  every worker reads it and keeps its share of each global batch (DATA).
+  every worker reads it and keeps its share of each global batch (DATA); so does a TFDS split,
+  whose index-based stream every worker builds alike (num_shards 0).
   """
   if info.num_shards >= num_workers > 1:
     return 'FILE'
@@ -80,30 +87,45 @@ def to_float(images):
   return images_lib.from_uint8(images)
 
 
-def group_for_critic(images, batch_size, n_critic):
+def group_for_critic(samples, batch_size, n_critic):
   """Groups a stream of single samples into training elements [batch_size, n_critic, ...].
 
-  Samples are uint8 images [H, W, C] (converted to float32 in [-1, 1] here) or float32 points
-  [D] of the toy data (kept as they are).
+  Samples are uint8 images [H, W, C] (converted to float32 in [-1, 1] here), float32 points [D]
+  of the toy data (kept as they are), or (image, int64 label) pairs (each part grouped alike:
+  labels become [batch_size, n_critic]).
   Element [:, i] is the real batch of critic update i: every critic update sees fresh images.
   The batch axis is first so that a strategy's split of the batch axis splits each of the
   n_critic batches across replicas. The remainder is dropped so every batch is full.
   """
-  grouped = images.batch(batch_size * n_critic, drop_remainder=True)
-  # Swap the two leading axes, whatever the rank of one sample.
-  perm = [1, 0] + list(range(2, images.element_spec.shape.rank + 2))
+  grouped = samples.batch(batch_size * n_critic, drop_remainder=True)
+  ranks = [spec.shape.rank for spec in tf.nest.flatten(samples.element_spec)]
 
-  def arrange(batch):
+  def arrange_one(batch, rank):
+    # Swap the two leading axes, whatever the rank of one sample.
+    perm = [1, 0] + list(range(2, rank + 2))
     shape = tf.shape(batch)
     batch = tf.reshape(batch, tf.concat([[n_critic, batch_size], shape[1:]], axis=0))
     batch = tf.transpose(batch, perm)
     return to_float(batch) if batch.dtype == tf.uint8 else batch
 
+  def arrange(*parts):
+    arranged = tuple(arrange_one(part, rank) for part, rank in zip(parts, ranks))
+    return arranged[0] if len(arranged) == 1 else arranged
+
   return grouped.map(arrange, num_parallel_calls=tf.data.AUTOTUNE)
 
 
+def _check_enough(data, what, num_images, batch_size, n_critic):
+  if num_images < batch_size * n_critic:
+    raise UserError(
+        f'The {what} fewer images than one training step needs (batch_size * n_critic = '
+        f'{batch_size * n_critic}). Received: data={data!r} with {num_images} images; '
+        f'accepted: at least {batch_size * n_critic}, or a smaller --batch_size or --n_critic')
+
+
 def make_dataset(data, resolution, batch_size, n_critic=1, seed=0, cache=None, cache_dir=None,
-                 synthetic_num_images=10000, start_position=0, scan_cache=None, progress=None):
+                 synthetic_num_images=10000, start_position=0, scan_cache=None, progress=None,
+                 channels=3, tfds_data_dir=None, with_labels=False):
   """The endless training stream and what it was made from.
 
   Every file is checked first (`scan.scan_folder`): unreadable ones are left out and named in
@@ -124,26 +146,42 @@ def make_dataset(data, resolution, batch_size, n_critic=1, seed=0, cache=None, c
       * n_critic onwards.
     scan_cache: optional JSON path where the file check is cached (the run directory's).
     progress: optional progress(done, total) callable for the file check.
+    channels: 3 (RGB) or 1 (gray): colour is converted to luma, gray tiled to RGB
+      (`decode.convert_channels`). Unused for toy data.
+    tfds_data_dir: the TFDS data dir of a 'tfds:' spec (None: TFDS's default).
+    with_labels: 'tfds:' specs only: elements are (images, int64 labels [batch_size, n_critic]).
 
   Returns:
-    (dataset of float32 [batch_size, n_critic, resolution, resolution, 3] in [-1, 1], or
-    [batch_size, n_critic, 2] points for toy data, DataInfo)
+    (dataset of float32 [batch_size, n_critic, resolution, resolution, channels] in [-1, 1]
+    (with labels, pairs (that, labels)), or [batch_size, n_critic, 2] points for toy data,
+    DataInfo)
   Raises:
-    UserError: the folder is missing, holds nothing readable, or too few images for one step.
+    UserError: the folder is missing, holds nothing readable, or too few images for one step;
+      a TFDS spec that `tfds.open_builder` rejects; labels asked of data without them.
   """
   if toy2d.is_toy(data):
     points = toy2d.toy_dataset(toy2d.parse(data), seed=seed, start=start_position)
     dataset = group_for_critic(points, batch_size, n_critic).prefetch(tf.data.AUTOTUNE)
     # The stream is endless: num_images is the nominal epoch that sets steps per epoch.
     return dataset, DataInfo(folder=data, num_images=toy2d.EPOCH_POINTS)
+  if tfds_lib.is_tfds(data):
+    samples, found = tfds_lib.image_stream(data, resolution, channels=channels, seed=seed,
+                                           start=start_position, data_dir=tfds_data_dir,
+                                           with_labels=with_labels)
+    _check_enough(data, 'split holds', found.num_examples, batch_size, n_critic)
+    dataset = group_for_critic(samples, batch_size, n_critic).prefetch(tf.data.AUTOTUNE)
+    return dataset, DataInfo(folder=f'{found.source} ({found.split})',
+                             num_images=found.num_examples, num_classes=found.num_classes)
+  if with_labels:
+    raise UserError(f'Invalid --data for labels. Received: data={data!r}; accepted: a '
+                    f'{TFDS_PREFIX}NAME data set with a ClassLabel feature')
   pattern = tfrecord_pattern(data)
   if pattern is not None:
     images, info = _shard_images(data, pattern, resolution, seed, cache, start_position)
-    if info.num_images < batch_size * n_critic:
-      raise UserError(
-          f'The shards hold fewer images than one training step needs (batch_size * n_critic = '
-          f'{batch_size * n_critic}). Received: data={data!r} with {info.num_images} images; '
-          f'accepted: at least {batch_size * n_critic}, or a smaller --batch_size or --n_critic')
+    _check_enough(data, 'shards hold', info.num_images, batch_size, n_critic)
+    if channels != 3:
+      images = images.map(lambda image: decode.convert_channels(image, channels),
+                          num_parallel_calls=tf.data.AUTOTUNE)
     return group_for_critic(images, batch_size, n_critic).prefetch(tf.data.AUTOTUNE), info
   folder = resolve_folder(data, cache_dir, synthetic_num_images, seed)
   scanned = scan.scan_folder(folder, cache_path=scan_cache, progress=progress)
@@ -154,7 +192,8 @@ def make_dataset(data, resolution, batch_size, n_critic=1, seed=0, cache=None, c
         f'{len(scanned.files)} readable images; accepted: at least {batch_size * n_critic}, or '
         'a smaller --batch_size or --n_critic')
   images = folder_lib.folder_dataset(scanned.files, resolution, shuffle=True, seed=seed,
-                                     cache=cache, routes=scanned.routes, start=start_position)
+                                     cache=cache, routes=scanned.routes, start=start_position,
+                                     channels=channels)
   dataset = group_for_critic(images, batch_size, n_critic).prefetch(tf.data.AUTOTUNE)
   return dataset, DataInfo(folder=scanned.folder, num_images=len(scanned.files),
                            skipped=scanned.skipped, num_pil=scanned.routes.count('pil'),
