@@ -51,8 +51,9 @@ class RegistriesTest(tf.test.TestCase):
       loop.make_optimizer('sgd', 1e-4, 0.5, 0.9)
 
   def test_mixed_precision_policies(self):
-    for name in choices.MIXED_PRECISION:
+    for name in choices.POLICIES:
       self.assertEqual(keras.mixed_precision.DTypePolicy(name).name, name)
+    self.assertEqual(choices.MIXED_PRECISION, choices.POLICIES + ('auto',))
 
   def test_config_validates_against_the_same_names(self):
     fields = {field.name: field.metadata['choices']

@@ -25,6 +25,7 @@ CRITIC_NORMS = ('batch', 'layer', 'spectral', 'none')
 SYNTHETIC_FACES = 'synthetic_faces'
 TFRECORD_PREFIX = 'tfrecord:'
 TOY_PREFIX = 'toy2d:'
+TFDS_PREFIX = 'tfds:'
 # data/toy2d.py: the 2-D toy sets.
 TOY_DATASETS = ('ring8', 'grid25', 'parabola', 'circle', 'blobs', 'circles', 'moons', 'spiral',
                 's_curve', 'swiss_roll')

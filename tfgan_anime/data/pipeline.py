@@ -17,6 +17,7 @@ from tfgan_anime import images as images_lib
 from tfgan_anime.data import decode
 from tfgan_anime.data import folder as folder_lib
 from tfgan_anime.data import scan
+from tfgan_anime.data import spec
 from tfgan_anime.data import synthetic
 from tfgan_anime.data import tfds as tfds_lib
 from tfgan_anime.data import tfrecord
@@ -54,13 +55,7 @@ class DataInfo:
   num_classes: int = 0
 
 
-def tfrecord_pattern(data):
-  """The shard glob of a data spec, or None when the spec is not TFRecord shards."""
-  if data.startswith(TFRECORD_PREFIX):
-    return data[len(TFRECORD_PREFIX):]
-  if data.endswith('.tfrecord'):
-    return data
-  return None
+tfrecord_pattern = spec.tfrecord_pattern  # Pure Python, for config.py too.
 
 
 def auto_shard_policy(info, num_workers):

@@ -1,10 +1,11 @@
 """What kind of data a `--data` spec names, in pure Python (no TensorFlow), for `config.py`.
 
 A spec is `synthetic_faces`, a folder of images, TFRecord shards (`tfrecord:GLOB` or a glob
-ending in `.tfrecord`) or `toy2d:NAME`; the prefixes and names live in `choices.py`.
+ending in `.tfrecord`), `tfds:NAME[/CONFIG][:SPLIT]` or `toy2d:NAME`; the prefixes and names live in `choices.py`.
 """
 
 from tfgan_anime import choices
+from tfgan_anime.errors import UserError
 
 
 def is_toy(data):
@@ -13,9 +14,9 @@ def is_toy(data):
 
 
 def parse_toy(data):
-  """'toy2d:ring8' -> 'ring8'. Raises ValueError naming the spec and the accepted names."""
+  """'toy2d:ring8' -> 'ring8'. Raises UserError naming the spec and the accepted names."""
   if not is_toy(data) or data[len(choices.TOY_PREFIX):] not in choices.TOY_DATASETS:
-    raise ValueError(f'Unknown toy dataset. Received: data={data!r}; accepted: '
+    raise UserError(f'Unknown toy dataset. Received: data={data!r}; accepted: '
                      + ', '.join(choices.TOY_PREFIX + name for name in choices.TOY_DATASETS))
   return data[len(choices.TOY_PREFIX):]
 
@@ -27,3 +28,8 @@ def tfrecord_pattern(data):
   if data.endswith('.tfrecord'):
     return data
   return None
+
+
+def is_tfds(data):
+  """True for a `tfds:NAME[/CONFIG][:SPLIT]` data spec (data/tfds.py reads it)."""
+  return isinstance(data, str) and data.startswith(choices.TFDS_PREFIX)

@@ -45,9 +45,11 @@ import re
 
 import numpy as np
 
+from tfgan_anime import choices
+from tfgan_anime.data import spec as spec_lib
 from tfgan_anime.errors import UserError
 
-PREFIX = 'tfds:'
+PREFIX = choices.TFDS_PREFIX
 DEFAULT_SPLIT = 'train'
 # Resized uint8 splits up to this size are kept in memory for the exact index-based stream; the
 # tf.data graph holds them as one constant, and its serialised form (auto-sharding) is capped at
@@ -86,9 +88,7 @@ class TfdsInfo:
   in_memory: bool = True
 
 
-def is_tfds(data):
-  """Whether a data spec names a TFDS data set."""
-  return isinstance(data, str) and data.startswith(PREFIX)
+is_tfds = spec_lib.is_tfds
 
 
 def _invalid(spec, accepted):

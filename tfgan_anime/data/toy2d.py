@@ -32,7 +32,7 @@ import numpy as np
 import tensorflow as tf
 
 from tfgan_anime import choices
-from tfgan_anime.errors import UserError
+from tfgan_anime.data import spec
 
 PREFIX = choices.TOY_PREFIX
 # Points drawn per map call of the stream; it is unbatched afterwards, so this only trades
@@ -156,17 +156,9 @@ DATASETS = {
 }
 
 
-def is_toy(data):
-  """True for a `toy2d:NAME` data spec (whatever the NAME)."""
-  return isinstance(data, str) and data.startswith(PREFIX)
-
-
-def parse(data):
-  """'toy2d:ring8' -> 'ring8'. Raises UserError naming the spec and the accepted names."""
-  if not is_toy(data) or data[len(PREFIX):] not in DATASETS:
-    raise UserError(f'Unknown toy dataset. Received: data={data!r}; accepted: '
-                     + ', '.join(PREFIX + name for name in DATASETS))
-  return data[len(PREFIX):]
+# The spec parsing lives in spec.py, which config.py reads without TensorFlow.
+is_toy = spec.is_toy
+parse = spec.parse_toy
 
 
 def sample(name, n, seed=0):
