@@ -1,6 +1,6 @@
 """Tests for tfgan_anime.data.pil_images on a folder of the odd files people scrape.
 
-The folder comes from testing_utils.build_bad_folder, shared with prepare_data_test and the
+The folder comes from testing_utils.build_bad_folder, shared with tools_prepare_data_test and the
 training tests.
 """
 

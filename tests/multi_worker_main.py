@@ -1,4 +1,4 @@
-"""One worker process of distribute_test.MultiWorkerTest (run with TF_CONFIG set; not a test).
+"""One worker process of training_distribute_test.MultiWorkerTest (run with TF_CONFIG set; not a test).
 
   python tests/multi_worker_main.py OUT_DIR DATA_FOLDER
   python tests/multi_worker_main.py --resume OUT_DIR DATA
@@ -33,9 +33,9 @@ def main(out_dir, data, resume=False):
   from tfgan_anime.data import pipeline
   from tfgan_anime.data import tfrecord
   sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-  import distribute_test
+  import training_distribute_test
   if resume:
-    config = distribute_test.tiny_config(os.path.join(out_dir, 'straight'), data)
+    config = training_distribute_test.tiny_config(os.path.join(out_dir, 'straight'), data)
     train_lib.train(dataclasses.replace(config, train_steps=4), strategy=strategy)
     config = dataclasses.replace(config, model_dir=os.path.join(out_dir, 'resumed'))
     for steps in (2, 4):
@@ -43,10 +43,10 @@ def main(out_dir, data, resume=False):
                                strategy=strategy)
       print(f'Trained to step {result.step}.', flush=True)
     return
-  config = distribute_test.tiny_config(os.path.join(out_dir, 'run'), data)
+  config = training_distribute_test.tiny_config(os.path.join(out_dir, 'run'), data)
   with strategy.scope():
     gan = train_lib.build_gan(config)
-  images = distribute_test.fixed_images()
+  images = training_distribute_test.fixed_images()
   dataset = pipeline.group_for_critic(tf.data.Dataset.from_tensor_slices(images).repeat(),
                                       config.batch_size, config.n_critic)
   # As train_lib sets it for an image folder: every worker reads all, keeps its share.

@@ -218,7 +218,7 @@ class BadInputTest(tf.test.TestCase):
     tiny = ['--resolution=16', '--z_dim=8', '--g_base_width=4', '--d_base_width=4',
             '--batch_size=2', '--n_critic=1', '--num_samples=4']
     run = lambda name: os.path.join(cls.root, name)  # pylint: disable=unnecessary-lambda-assignment
-    # Other bad flags and paths are tested in process (config_test, checkpoints_test,
+    # Other bad flags and paths are tested in process (config_test, training_checkpoints_test,
     # export_test); these take the paths that only the binary has: a UserError raised during
     # training, DivergenceError, and generate's own checks.
     cases = {

@@ -1,8 +1,8 @@
 """Security audit of the package source: nothing unpickled, nothing run through a shell.
 
 Behaviour is tested where it happens: file names with shell syntax are read as plain names
-(data_scan_test), the data doctor never writes into its source (prepare_data_test), and training
-leaves its data folder untouched (guard_test). This test keeps the source free of the calls that
+(data_scan_test), the data doctor never writes into its source (tools_prepare_data_test), and training
+leaves its data folder untouched (training_guard_test). This test keeps the source free of the calls that
 would break those guarantees, so a later change cannot bring one in quietly.
 """
 

@@ -157,7 +157,7 @@ class TrainFlagsBinaryTest(tf.test.TestCase):
     self.assertEqual(options['gp_weight'], 10.0)
     self.assertEqual(options['batch_size'], 128)  # From base.cfg, next to wgan_gp.cfg.
     networks = result.stdout[end:]
-    # The report's tables at 64 px (pinned in models_test).
+    # The report's tables at 64 px (pinned in models_dcgan_test).
     self.assertIn('Generator "generator":', networks)
     self.assertIn('Total params: 5,128,643 (trainable 5,126,723, non-trainable 1,920)', networks)
     self.assertIn('Critic "critic":', networks)

@@ -60,7 +60,7 @@ class DataStream:
 
     With FILE each worker reads its own shards and consumes 1/workers of the images of a step,
     so it skips its share of the position: exact from a step that is a multiple of workers (a
-    worker's element spans that many steps; distribute_test checks it).
+    worker's element spans that many steps; training_distribute_test checks it).
     """
     return position // self.workers if self.policy == 'FILE' else position
 

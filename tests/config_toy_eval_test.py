@@ -1,4 +1,4 @@
-"""The options of issue 3: toy data needs the MLPs, evaluation during training, the toy flagfiles."""
+"""The toy and evaluation options: toy data needs the MLPs, evaluation during training, the toy flagfiles."""
 
 import dataclasses
 import os
