@@ -136,6 +136,31 @@ class TrainConfig:
                                         '(numbers not comparable with published ones).')
   export_best: bool = _field(True, 'With --eval_every_epochs > 0 and --export, also export the '
                              'best generator by --eval_metric to <model_dir>/export_best.')
+  diversity_every_epochs: int = _field(
+      1, 'Mode-collapse watch: every this many epochs (and at the end) log the diversity of a '
+      'fixed batch of samples against the real data\'s (metrics/diversity.py) as '
+      'diversity/fake and diversity/ratio; 0: off. Image data only.')
+  diversity_num_samples: int = _field(256, 'Samples of the diversity watch (one fixed z), and '
+                                      'real images of its reference.')
+  diversity_warn_ratio: float = _field(
+      0.5, 'Warn when the samples\' diversity falls below this fraction of the real data\'s '
+      '(0.5: collapse onto two faces, or samples that vary half as much as real ones).')
+  diversity_tags: bool = _field(
+      False, 'With --data=synthetic_faces, the watch also logs the hair x eye combinations the '
+      'tag classifier reads in its samples (diversity/tag_combinations_covered). The classifier '
+      'trains once per resolution (under a minute on a CPU), cached in --cache_dir.')
+  g_arch: str = _field(
+      'dcgan', 'Generator of --architecture=dcgan, as in the WGAN-GP paper\'s Figure 2 '
+      '(models/paper.py): dcgan (the report\'s), no_bn_constant (no BN, --g_base_width filters '
+      'at every layer), mlp (4 ReLU layers of 512 and a tanh output), gated and tanh (their '
+      'own critic too: sigmoid(a) * tanh(b) units, or tanh everywhere) or resnet (a ResNet G and '
+      'D, --resnet_depth blocks per stage). The critic options include the WGAN-GP authors\' '
+      'layer norm: --d_norm=layer.',
+      # models/paper.py's GENERATORS keys (tests/models_paper_test.py checks that they agree),
+      # named here so that this module imports no Keras.
+      ('dcgan', 'no_bn_constant', 'mlp', 'gated', 'tanh', 'resnet'))
+  resnet_depth: int = _field(1, 'Residual blocks per resolution stage of --g_arch=resnet (1: '
+                             'the paper\'s 64 px ResNet; the 101-layer one has about 12).')
 
   def validate(self):
     """Raises UserError (a ValueError) naming the flag, the value received and what is accepted.
@@ -200,6 +225,7 @@ class TrainConfig:
     if self.cache not in ('', 'memory') and os.path.isdir(self.cache):
       _fail('cache', self.cache, '"", memory, or a file path prefix (not a directory)')
     self._validate_toy_and_eval()
+    self._validate_watch_and_arch()
 
   def _validate_toy_and_eval(self):
     if spec.is_toy(self.data):
@@ -226,6 +252,25 @@ class TrainConfig:
       if not (self.inception_graph or self.inception_keras_weights):
         _fail('eval_metric', self.eval_metric, 'swd, or kid together with --inception_graph=PATH '
               'or --inception_keras_weights=PATH')
+
+  def _validate_watch_and_arch(self):
+    if self.diversity_every_epochs < 0:
+      _fail('diversity_every_epochs', self.diversity_every_epochs, 'an integer >= 0 (0: off)')
+    if self.diversity_num_samples < 2:
+      _fail('diversity_num_samples', self.diversity_num_samples, 'an integer >= 2')
+    if not 0 <= self.diversity_warn_ratio <= 1:
+      _fail('diversity_warn_ratio', self.diversity_warn_ratio, 'a number in [0, 1] (0: never '
+            'warn)')
+    if self.diversity_tags and (self.data != choices.SYNTHETIC_FACES or
+                                not self.diversity_every_epochs):
+      _fail('diversity_tags', self.diversity_tags, f'False, or True with '
+            f'--data={choices.SYNTHETIC_FACES} and --diversity_every_epochs >= 1 (the classifier '
+            'reads the synthetic faces\' tags)')
+    if self.resnet_depth < 1:
+      _fail('resnet_depth', self.resnet_depth, 'an integer >= 1')
+    if self.g_arch != 'dcgan' and self.architecture != 'dcgan':
+      _fail('g_arch', self.g_arch, f'dcgan with --architecture={self.architecture} (the other '
+            'generators make images)')
 
   def check_paths(self):
     """Raises UserError when a path flag names something that cannot work. Creates nothing."""
@@ -286,3 +331,7 @@ def _check_parent_is_directory(name, path):
     parent = os.path.dirname(parent)
   if parent and not os.path.isdir(parent):
     _fail(name, path, f'a path whose parent folders can be created ({parent!r} is a file)')
+
+
+# The names --g_arch accepts.
+G_ARCHS = TrainConfig.__dataclass_fields__['g_arch'].metadata['choices']

@@ -2,8 +2,9 @@
 
 Order matters: test hooks first (they act before the guard looks), then the divergence guard,
 so that everything after it sees restored weights, never NaNs; then the step limit, the
-TensorBoard scalars, the sample grid, the checkpoints, the toy metrics, the evaluation, and last
-the stop on a signal (which saves once everything else has acted on the step).
+TensorBoard scalars, the sample grid, the checkpoints, the toy metrics, the evaluation, the
+diversity watch, and last the stop on a signal (which saves once everything else has acted on the
+step).
 """
 
 import dataclasses
@@ -11,14 +12,25 @@ import os
 
 import tensorflow as tf
 
+from tfgan_anime.evaluation import protocol
 from tfgan_anime.evaluation import runner as evaluation_runner
 from tfgan_anime import latent
+from tfgan_anime.data import synthetic
 from tfgan_anime.data import toy2d
+from tfgan_anime.metrics import diversity as diversity_lib
+from tfgan_anime.metrics import tag_classifier
 from tfgan_anime.training import callbacks as callbacks_lib
 from tfgan_anime.training import checkpoints as checkpoints_lib
 from tfgan_anime.training import guard as guard_lib
 from tfgan_anime.training import run_dir
 from tfgan_anime.training import signals
+
+# The diversity watch draws its z from seed + this offset: neither the sample grid's z (the seed
+# itself) nor the evaluation's (protocol.TRAINING_Z_SEED_OFFSET).
+DIVERSITY_Z_SEED_OFFSET = 104729
+# The watch's statistic is measured at 16 x 16 px (metrics/diversity.py), or at the image size
+# when that is smaller.
+DIVERSITY_SIDE = 16
 
 
 @dataclasses.dataclass
@@ -29,6 +41,7 @@ class RunCallbacks:
   grid: callbacks_lib.SampleGrid  # Or its toy counterpart, ToyPlots.
   toy_logger: callbacks_lib.ToyMetricsLogger = None  # ring8 / grid25 runs only.
   evaluator: callbacks_lib.EvaluationCallback = None  # With --eval_every_epochs only.
+  diversity: callbacks_lib.DiversityWatch = None  # Image runs with --diversity_every_epochs.
 
 
 def make_callbacks(config, gan, checkpoints, stream, writer, log, stop_request=None,
@@ -69,9 +82,14 @@ def make_callbacks(config, gan, checkpoints, stream, writer, log, stop_request=N
   if config.eval_every_epochs:
     evaluator = _evaluation_callback(config, gan, stream.info, steps_per_epoch, writer, log)
     every.append(evaluator)
+  diversity = None
+  if config.diversity_every_epochs and not toy2d.is_toy(config.data):
+    diversity = _diversity_callback(config, stream.info, steps_per_epoch, writer, log)
+    if diversity is not None:
+      every.append(diversity)
   if stop_request is not None:
     every.append(signals.StopOnSignal(stop_request, checkpoints))
-  return RunCallbacks(every, guard, grid, toy_logger, evaluator)
+  return RunCallbacks(every, guard, grid, toy_logger, evaluator, diversity)
 
 
 def _toy_callbacks(config, steps_per_epoch, writer):
@@ -103,3 +121,52 @@ def _evaluation_callback(config, gan, info, steps_per_epoch, writer, log):
                                             max_to_keep=1)
   return callbacks_lib.EvaluationCallback(evaluate_fn, metric_name, best_manager,
                                           steps_per_epoch, config.eval_every_epochs, writer)
+
+
+def _diversity_callback(config, info, steps_per_epoch, writer, log):
+  """The DiversityWatch of an image run, or None (said in the log) without a folder to read.
+
+  Its real reference is a seeded selection of the run's folder through the evaluation's
+  protocol.RealData (the files training reads, decoded as training decodes them).
+  """
+  if not os.path.isdir(info.folder):
+    log(f'Diversity watch: off, it compares against a folder of images. Received: '
+        f'data={config.data!r}; set --diversity_every_epochs=0 to say so.')
+    return None
+  real_data = protocol.RealData(info.folder, run_dir.data_scan_path(config.model_dir))
+  num_real = min(config.diversity_num_samples, len(real_data.files))
+  real = real_data.images(config.resolution, num_real, config.seed)
+  side = min(DIVERSITY_SIDE, config.resolution)
+  try:
+    real_diversity = diversity_lib.diversity(real, side=side, max_samples=num_real)
+  except ValueError:  # Fewer than 2 readable images.
+    real_diversity = 0.0
+  if not real_diversity > 0:
+    log(f'Diversity watch: off, the {num_real} real images of {info.folder} do not vary '
+        '(nothing to compare against).')
+    return None
+  tags_fn = None
+  if config.diversity_tags:
+    tags_fn = _tag_combinations_fn(config, real_data)
+  z = latent.sample(config.diversity_num_samples, config.z_dim,
+                    config.seed + DIVERSITY_Z_SEED_OFFSET)
+  log(f'Diversity watch: {len(z)} samples every {config.diversity_every_epochs} epoch(s) against '
+      f'{num_real} real images (diversity {real_diversity:.4g}); warns below '
+      f'{config.diversity_warn_ratio:g} of it.')
+  return callbacks_lib.DiversityWatch(
+      z, real_diversity, steps_per_epoch, config.diversity_every_epochs,
+      warn_ratio=config.diversity_warn_ratio, side=side, writer=writer, log=log, tags_fn=tags_fn)
+
+
+def _tag_combinations_fn(config, real_data):
+  """uint8 samples -> hair x eye combinations the synthetic faces' tag classifier reads in them."""
+  resolution = config.resolution
+  classifier = tag_classifier.load_or_train(
+      config.cache_dir or synthetic.default_cache_dir(), real_data.folder, resolution,
+      real_data.files, lambda files: real_data.load(files, resolution))
+
+  def combinations_covered(fake):
+    hair, eyes, _ = classifier.predict(fake)
+    return int((tag_classifier.joint_histogram(hair, eyes) > 0).sum())
+
+  return combinations_covered

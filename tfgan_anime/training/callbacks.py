@@ -19,6 +19,8 @@ import tensorflow as tf
 from tfgan_anime import files
 from tfgan_anime import images as images_lib
 from tfgan_anime import toy_plots
+from tfgan_anime.evaluation import protocol
+from tfgan_anime.metrics import diversity as diversity_lib
 from tfgan_anime.metrics import toy as toy_metrics
 
 
@@ -261,6 +263,75 @@ class EvaluationCallback(StepCallback):
     else:
       note = f' (best {self.best["value"]:.5g} at step {self.best["step"]})'
     print(f'\nStep {step}: {self.metric_name} {value:.5g}{note}', flush=True)
+
+
+class DiversityWatch(StepCallback):
+  """The mode-collapse watch: the diversity of a fixed batch of samples every N epochs.
+
+  At every `every_epochs`-th epoch end and at the end of training it generates from one fixed z,
+  computes `metrics.diversity.diversity` of the uint8 samples (the mean pairwise RMS distance at
+  `side` x `side` px, 0 for identical samples) and divides it by the same statistic of a fixed
+  set of real images, computed once by the caller. It logs `diversity/fake` and
+  `diversity/ratio` (and, with a `tags_fn`, `diversity/tag_combinations_covered`) to TensorBoard
+  and one line to the log, and one warning line whenever the ratio is below `warn_ratio`.
+
+  Args:
+    z: the fixed latent batch, float32 [N, z_dim], N >= 2 (not the sample grid's z).
+    real_diversity: diversity of the real reference images, > 0.
+    steps_per_epoch, every_epochs: act every steps_per_epoch * every_epochs generator steps.
+    warn_ratio: warn when diversity(fake) / real_diversity falls below this.
+    side: the downsampled size of the statistic (16; less for smaller images).
+    writer: a TensorBoard summary writer, or None.
+    log: a function of one message line.
+    tags_fn: None, or uint8 samples [N, H, W, 3] -> the tag classifier's hair x eye
+      combinations covered (synthetic faces only).
+  """
+
+  def __init__(self, z, real_diversity, steps_per_epoch, every_epochs=1,
+               warn_ratio=diversity_lib.WARN_RATIO, side=16, writer=None, log=print,
+               tags_fn=None):
+    super().__init__(every_steps=steps_per_epoch * every_epochs, at_end=True)
+    if len(z) < 2:
+      raise ValueError(f'The diversity watch needs at least 2 samples. Received: z of shape '
+                       f'{np.shape(z)}')
+    if not real_diversity > 0:
+      raise ValueError('The real images of the diversity watch are all identical. Received: '
+                       f'real_diversity={real_diversity!r}; expected a value > 0')
+    self.z = np.asarray(z, np.float32)
+    self.real_diversity = float(real_diversity)
+    self.warn_ratio = float(warn_ratio)
+    self.side = side
+    self.writer = writer
+    self.log = log
+    self.tags_fn = tags_fn
+    self.history = []  # (step, diversity of the samples, ratio)
+    self.warnings = []  # The warning lines printed.
+
+  def measure(self, generator):
+    """(diversity, ratio, uint8 samples [N, H, W, C]) of `generator` on the fixed z."""
+    fake = protocol.generated_images(generator, self.z)
+    value = diversity_lib.diversity(fake, side=self.side, max_samples=len(fake))
+    return value, value / self.real_diversity, fake
+
+  def on_step(self, step, logs, at_end):
+    value, ratio, fake = self.measure(self.model.generator)
+    covered = self.tags_fn(fake) if self.tags_fn is not None else None
+    self.history.append((step, value, ratio))
+    if self.writer is not None:
+      with self.writer.as_default():
+        tf.summary.scalar('diversity/fake', value, step=step)
+        tf.summary.scalar('diversity/ratio', ratio, step=step)
+        if covered is not None:
+          tf.summary.scalar('diversity/tag_combinations_covered', covered, step=step)
+    tags = f', {covered} hair x eye combinations' if covered is not None else ''
+    self.log(f'Step {step}: sample diversity {value:.4g}, {ratio:.2f} of the real data\'s '
+             f'{self.real_diversity:.4g}{tags}')
+    if ratio < self.warn_ratio:
+      line = (f'Warning: step {step}: the samples vary {ratio:.2f} times as much as the real '
+              f'images (below --diversity_warn_ratio={self.warn_ratio:g}): the generator may be '
+              'collapsing onto a few images (mode collapse).')
+      self.warnings.append(line)
+      self.log(line)
 
 
 def read_best(directory):
