@@ -1,0 +1,132 @@
+"""The shipped flagfiles: every one parses and validates; the report's runs match the report."""
+
+import glob
+import os
+import re
+import tempfile
+
+from absl import flags
+from absl.testing import parameterized
+import tensorflow as tf
+
+import testing_utils
+from tfgan_anime import flags as flags_lib
+
+CONFIGS = flags_lib.CONFIGS_DIR
+ALL_CONFIGS = sorted(os.path.relpath(path, CONFIGS)
+                     for path in glob.glob(os.path.join(CONFIGS, '**', '*.cfg'), recursive=True))
+
+
+def _parse(path, *extra):
+  """The TrainConfig of the flagfile at `path` (relative to the configs), as the binary parses."""
+  values = flags.FlagValues()
+  flags_lib.define_flags(values)
+  previous = os.getcwd()
+  os.chdir(tempfile.mkdtemp())  # Nested flagfiles must resolve from their own folder.
+  try:
+    values(['train'] + flags_lib.expand_flagfiles(
+        [f'--flagfile={path}', '--model_dir=run', *extra]))
+  finally:
+    os.chdir(previous)
+  return flags_lib.config_from_flags(values)
+
+
+# The report's settings of each run (the report, sections DCGAN, WGAN and WGAN-GP):
+# (loss, penalty, n_critic, gp_weight, clip_value, optimiser, lr, batch, epochs).
+# gp_weight and clip_value are checked only where the penalty uses them.
+REPORT = {
+    'dcgan.cfg': ('non_saturating', 'none', 1, None, None, 'adam', 1e-4, 128, 50),
+    'wgan_clip_ncritic1.cfg': ('wasserstein', 'clip', 1, None, 0.01, 'rmsprop', 1e-4, 128, 50),
+    'wgan_clip_ncritic2.cfg': ('wasserstein', 'clip', 2, None, 0.01, 'rmsprop', 1e-4, 128, 50),
+    'wgan_clip_ncritic4.cfg': ('wasserstein', 'clip', 4, None, 0.01, 'rmsprop', 1e-4, 128, 50),
+    'wgan_gp_lambda0.5_ncritic1.cfg': ('wasserstein', 'gp', 1, 0.5, None, 'adam', 1e-4, 128, 50),
+    'wgan_gp_lambda5_ncritic1.cfg': ('wasserstein', 'gp', 1, 5.0, None, 'adam', 1e-4, 128, 50),
+    'wgan_gp_lambda5_ncritic2.cfg': ('wasserstein', 'gp', 2, 5.0, None, 'adam', 1e-4, 128, 50),
+}
+
+
+class EveryConfigTest(tf.test.TestCase, parameterized.TestCase):
+
+  def test_the_configs_are_found(self):
+    self.assertContainsSubset(
+        {'base.cfg', 'wgan_gp.cfg', 'report/dcgan.cfg', 'report_cpu/dcgan.cfg',
+         'report_cpu/cpu.cfg'}, ALL_CONFIGS)
+    self.assertEqual({os.path.basename(name) for name in ALL_CONFIGS if name.startswith('report/')},
+                     set(REPORT))
+
+  @parameterized.parameters(*ALL_CONFIGS)
+  def test_parses_and_validates(self, name):
+    config = _parse(name)
+    config.validate()  # What --dry_run checks before it builds the networks.
+
+  def test_one_binary_dry_run(self):
+    model_dir = os.path.join(self.get_temp_dir(), 'run')
+    result = testing_utils.run_module('tfgan_anime.train', '--flagfile=report_cpu/dcgan.cfg',
+                                      f'--model_dir={model_dir}', '--dry_run', timeout=300)
+    self.assertEqual(result.returncode, 0, result.stderr)
+    self.assertIn('"resolution": 32', result.stdout)
+    self.assertIn('Generator', result.stdout)
+    self.assertIn('Critic', result.stdout)
+    self.assertFalse(os.path.exists(model_dir))
+
+
+class ReportTableTest(tf.test.TestCase, parameterized.TestCase):
+
+  @parameterized.parameters(*sorted(REPORT))
+  def test_matches_the_report(self, name):
+    loss, penalty, n_critic, gp_weight, clip_value, optimizer, lr, batch, epochs = REPORT[name]
+    for folder in ('report', 'report_cpu'):
+      config = _parse(f'{folder}/{name}')
+      with self.subTest(folder=folder):
+        self.assertEqual(config.loss, loss)
+        self.assertEqual(config.penalty, penalty)
+        self.assertEqual(config.n_critic, n_critic)
+        if gp_weight is not None:
+          self.assertEqual(config.gp_weight, gp_weight)
+        if clip_value is not None:
+          self.assertEqual(config.clip_value, clip_value)
+        self.assertEqual((config.g_optimizer, config.d_optimizer), (optimizer, optimizer))
+        self.assertEqual((config.g_lr, config.d_lr), (lr, lr))
+        self.assertEqual(config.batch_size, batch)
+        self.assertEqual(config.epochs, epochs)
+        self.assertEqual(config.z_dim, 100)  # Report: noise 100.
+        self.assertEqual(config.d_norm, 'batch' if name == 'dcgan.cfg' else 'none')
+
+  @parameterized.parameters(*sorted(REPORT))
+  def test_the_cpu_twin_is_small(self, name):
+    full, twin = _parse(f'report/{name}'), _parse(f'report_cpu/{name}')
+    self.assertEqual((full.resolution, full.g_base_width, full.d_base_width), (64, 64, 64))
+    self.assertEqual((twin.resolution, twin.g_base_width, twin.d_base_width), (32, 32, 32))
+    self.assertEqual(twin.data, 'synthetic_faces')
+    self.assertLessEqual(twin.synthetic_num_images, 2000)
+    self.assertTrue(twin.diversity_tags)
+    # Nothing else differs: the twin is the report's run, smaller.
+    differ = {key for key, value in full.to_dict().items() if twin.to_dict()[key] != value}
+    self.assertEqual(differ, {'resolution', 'g_base_width', 'd_base_width',
+                              'synthetic_num_images', 'diversity_tags'})
+
+  @parameterized.parameters(*sorted(REPORT))
+  def test_every_value_names_its_source(self, name):
+    with open(os.path.join(CONFIGS, 'report', name)) as f:
+      lines = f.read().splitlines()
+    previous_comment = False
+    for line in lines:
+      if line.startswith('--') and not line.startswith('--flagfile'):
+        # A flag follows a comment, or another flag under the same comment.
+        self.assertTrue(previous_comment, f'{name}: {line} has no comment naming its source')
+      if line.startswith('#'):
+        self.assertTrue(previous_comment or re.search(
+            r'Report|paper|Keep', line), f'{name}: {line}')
+        previous_comment = True
+      elif not line.strip():
+        previous_comment = False
+
+  def test_the_readme_names_every_report_config(self):
+    with open(os.path.join(CONFIGS, 'report', 'README.md')) as f:
+      readme = f.read()
+    for name in REPORT:
+      self.assertIn(f'`{name}`', readme)
+
+
+if __name__ == '__main__':
+  tf.test.main()
