@@ -147,6 +147,16 @@ class ShapesTest(tf.test.TestCase, parameterized.TestCase):
     images = np.random.default_rng(0).uniform(-1, 1, (3, RES, RES, C)).astype(np.float32)
     self.assertEqual(model(images).shape, (3, 1))
 
+  @parameterized.parameters(*sorted(paper.CRITICS))
+  def test_critic_weights_are_clipped(self, name):
+    model = paper.CRITICS[name](resolution=RES, clip_value=0.01)
+    clipped = [l for l in model.layers if getattr(l, 'kernel_constraint', None) is not None]
+    self.assertEqual(len(clipped), len([l for l in model.layers if hasattr(l, 'kernel')]))
+    self.assertNotEmpty(clipped)
+    for layer in clipped:
+      self.assertAllClose(layer.kernel_constraint(tf.constant([-1.0, 0.005, 1.0])),
+                          [-0.01, 0.005, 0.01])
+
   def test_gate_is_sigmoid_times_tanh(self):
     inputs = tf.keras.Input((1, 1, 4))
     model = tf.keras.Model(inputs, paper._gate(inputs, 'g'))  # pylint: disable=protected-access

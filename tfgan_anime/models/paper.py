@@ -23,6 +23,7 @@ is left out before batch norm, which cancels it. The paper's z has 128 entries, 
 import keras
 
 from tfgan_anime.models import dcgan
+from tfgan_anime.models.constraints import WeightClip
 from tfgan_anime.models.layers import LeakyReLU
 from tfgan_anime.models.layout import stage_layout
 
@@ -123,7 +124,14 @@ def _dcgan_like_generator(activation, resolution, z_dim, base_width, kernel_size
   return keras.Model(z, _image(x, channels, kernel_size), name=name)
 
 
-def _dcgan_like_critic(activation, resolution, base_width, kernel_size, norm, channels, name):
+def _clip_args(clip_value):
+  """Keras constraint arguments of WGAN's weight clipping to [-c, c] (none without a value)."""
+  clip = WeightClip(clip_value) if clip_value is not None else None
+  return {'kernel_constraint': clip, 'bias_constraint': clip}
+
+
+def _dcgan_like_critic(activation, resolution, base_width, kernel_size, norm, channels, name,
+                       clip_value=None):
   """dcgan.build_critic's shape (norm none or layer) with another unit; 'gated' doubles widths."""
   start, num_blocks = stage_layout(resolution)
   for arg, value in (('base_width', base_width), ('kernel_size', kernel_size),
@@ -136,12 +144,14 @@ def _dcgan_like_critic(activation, resolution, base_width, kernel_size, norm, ch
   width = base_width
   for i in range(num_blocks):
     x = keras.layers.Conv2D(width * factor, kernel_size, strides=2, padding='same',
-                            name=f'down{i}')(x)
+                            name=f'down{i}', **_clip_args(clip_value))(x)
     if norm == 'layer':
-      x = keras.layers.LayerNormalization(axis=[1, 2, 3], name=f'down{i}_ln')(x)
+      clip = _clip_args(clip_value)['kernel_constraint']
+      x = keras.layers.LayerNormalization(axis=[1, 2, 3], beta_constraint=clip,
+                                          gamma_constraint=clip, name=f'down{i}_ln')(x)
     x = _activation(activation, f'down{i}_act')(x)
     width *= 2
-  x = keras.layers.Conv2D(1, start, padding='valid', name='logit')(x)
+  x = keras.layers.Conv2D(1, start, padding='valid', name='logit', **_clip_args(clip_value))(x)
   logits = keras.layers.Flatten(dtype='float32', name='flatten')(x)
   return keras.Model(images, logits, name=name)
 
@@ -155,9 +165,10 @@ def build_gated_generator(resolution=64, z_dim=100, base_width=64, kernel_size=5
 
 
 def build_gated_critic(resolution=64, base_width=64, kernel_size=5, norm='none', channels=3,
-                       name='critic'):
+                       name='critic', clip_value=None):
   """The DCGAN critic with gated units. images [B, res, res, channels] -> logits [B, 1]."""
-  return _dcgan_like_critic('gated', resolution, base_width, kernel_size, norm, channels, name)
+  return _dcgan_like_critic('gated', resolution, base_width, kernel_size, norm, channels, name,
+                            clip_value)
 
 
 def build_tanh_generator(resolution=64, z_dim=100, base_width=64, kernel_size=5, norm='batch',
@@ -168,12 +179,13 @@ def build_tanh_generator(resolution=64, z_dim=100, base_width=64, kernel_size=5,
 
 
 def build_tanh_critic(resolution=64, base_width=64, kernel_size=5, norm='none', channels=3,
-                      name='critic'):
+                       name='critic', clip_value=None):
   """The DCGAN critic with tanh for every LeakyReLU (DCGAN's parameter count)."""
-  return _dcgan_like_critic('tanh', resolution, base_width, kernel_size, norm, channels, name)
+  return _dcgan_like_critic('tanh', resolution, base_width, kernel_size, norm, channels, name,
+                            clip_value)
 
 
-def _residual_block(x, width, resample, norm, name):
+def _residual_block(x, width, resample, norm, name, clip_value=None):
   """A pre-activation residual block: [norm, ReLU, conv3x3] twice, plus a shortcut.
 
   resample: 'up' (nearest x2 before the first conv, and on the shortcut), 'down' (2x2 mean pool
@@ -186,19 +198,22 @@ def _residual_block(x, width, resample, norm, name):
   elif resample == 'down':
     shortcut = keras.layers.AveragePooling2D(2, name=f'{name}_short_pool')(shortcut)
   if resample or x.shape[-1] != width:
-    shortcut = keras.layers.Conv2D(width, 1, name=f'{name}_short')(shortcut)
+    shortcut = keras.layers.Conv2D(width, 1, name=f'{name}_short', **_clip_args(clip_value))(
+        shortcut)
   use_bias = norm != 'batch'
   for j in range(2):
     if norm == 'batch':
       x = keras.layers.BatchNormalization(momentum=BN_MOMENTUM, name=f'{name}_bn{j}')(x)
     elif norm == 'layer':
-      x = keras.layers.LayerNormalization(axis=[1, 2, 3], name=f'{name}_ln{j}')(x)
+      clip = _clip_args(clip_value)['kernel_constraint']
+      x = keras.layers.LayerNormalization(axis=[1, 2, 3], beta_constraint=clip,
+                                          gamma_constraint=clip, name=f'{name}_ln{j}')(x)
     x = keras.layers.ReLU(name=f'{name}_relu{j}')(x)
     if j == 0 and resample == 'up':
       x = keras.layers.UpSampling2D(name=f'{name}_up')(x)
     # The second conv feeds the sum, not a norm: it keeps its bias.
     x = keras.layers.Conv2D(width, 3, padding='same', use_bias=use_bias or j == 1,
-                            name=f'{name}_conv{j}')(x)
+                            name=f'{name}_conv{j}', **_clip_args(clip_value))(x)
   if resample == 'down':
     x = keras.layers.AveragePooling2D(2, name=f'{name}_pool')(x)
   return keras.layers.Add(name=f'{name}_add')([shortcut, x])
@@ -235,7 +250,7 @@ def build_resnet_generator(resolution=64, z_dim=100, base_width=64, depth=1, nor
 
 
 def build_resnet_critic(resolution=64, base_width=64, depth=1, norm='none', channels=3,
-                        name='critic'):
+                        name='critic', clip_value=None):
   """images [B, res, res, channels] -> logits [B, 1] through residual blocks.
 
   conv3x3 to base_width; per stage `depth` blocks, the last one mean-pooling, the first doubling
@@ -247,17 +262,18 @@ def build_resnet_critic(resolution=64, base_width=64, depth=1, norm='none', chan
     _check_positive(arg, value)
   dcgan._check_choice('norm', norm, ('none', 'layer'))  # pylint: disable=protected-access
   images = keras.Input(shape=(resolution, resolution, channels), name='images')
-  x = keras.layers.Conv2D(base_width, 3, padding='same', name='from_image')(images)
+  x = keras.layers.Conv2D(base_width, 3, padding='same', name='from_image',
+                          **_clip_args(clip_value))(images)
   width = base_width
   for stage in range(num_blocks):
     if stage < num_blocks - 1:
       width *= 2
     for block in range(depth):
       x = _residual_block(x, width, 'down' if block == depth - 1 else None, norm,
-                          f'down{stage}_{block}')
+                          f'down{stage}_{block}', clip_value)
   x = keras.layers.Flatten(name='flatten_features')(x)
   del start  # The last stage is start x start; the Dense reads all of it.
-  logits = keras.layers.Dense(1, dtype='float32', name='logit')(x)
+  logits = keras.layers.Dense(1, dtype='float32', name='logit', **_clip_args(clip_value))(x)
   return keras.Model(images, logits, name=name)
 
 
@@ -269,7 +285,8 @@ GENERATORS = {
     'tanh': build_tanh_generator,
     'resnet': build_resnet_generator,
 }
-# The variants that change the critic too; the others train against dcgan.build_critic.
+# The variants that change the critic too; the others train against dcgan.build_critic. Each
+# takes clip_value (WGAN's weight clipping), as dcgan.build_critic does.
 CRITICS = {
     'gated': build_gated_critic,
     'tanh': build_tanh_critic,
