@@ -25,6 +25,7 @@ setuptools.setup(
         'tensorflow-datasets',
         'absl-py',
         'scipy',  # scipy.linalg.sqrtm for FID.
+        'matplotlib',  # tfgan_anime.compare: sample tables and training curves (Agg, no display).
     ],
     extras_require={'test': ['pytest']},
 )
