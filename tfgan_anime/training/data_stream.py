@@ -74,7 +74,8 @@ class DataStream:
         cache=config.cache or None, cache_dir=config.cache_dir or None,
         synthetic_num_images=config.synthetic_num_images, start_position=start_position,
         scan_cache=run_dir.data_scan_path(config.model_dir),
-        progress=progress.ProgressBar('checking images'))
+        progress=progress.ProgressBar('checking images'), channels=config.channels,
+        tfds_data_dir=config.tfds_data_dir or None)
 
   def describe(self, log):
     """Logs the data, what its check left out or routed through PIL, and the run's length."""
