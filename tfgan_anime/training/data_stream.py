@@ -1,7 +1,8 @@
 """The training stream of a run: the data's size, the run's length, and a stream from any image.
 
-Image i of the stream is a function of (seed, i) (data/folder.py), so a stream started at the
-position a checkpoint saved reads what an uninterrupted run would have read next.
+Image i of the stream is a function of (seed, i) (data/folder.py; a TFDS split that fits in
+memory likewise, data/tfds.py), so a stream started at the position a checkpoint saved reads what
+an uninterrupted run would have read next. Images come in --channels (colour to luma, gray tiled).
 """
 
 import contextlib
