@@ -58,6 +58,34 @@ class FlopsTest(tf.test.TestCase, parameterized.TestCase):
     self.assertTrue(np.isfinite(logs['d_loss'].numpy()))
 
 
+class MnistStepTest(tf.test.TestCase):
+
+  def test_the_mnist_section_times_the_talk_networks_against_the_keras_io_baseline(self):
+    config = benchmark.benchmark_config('mnist', batch_size=4, n_critic=5)
+    # keras.io wgan_gp.py: 3 critic steps, Adam(2e-4, 0.5, 0.9), z 128, whatever --n_critic says.
+    self.assertEqual((config.architecture, config.resolution, config.channels, config.z_dim,
+                      config.n_critic, config.d_lr, config.d_beta1, config.d_beta2),
+                     ('mnist', 28, 1, 128, 3, 2e-4, 0.5, 0.9))
+    config.validate()
+    logs = []
+    result = benchmark.run_benchmark(sections=('mnist',), quick=True, batch_size=4, repeats=1,
+                                     log=logs.append)
+    steps = result['mnist_steps']
+    self.assertCountEqual(steps, ['mnist', 'mnist_baseline'])
+    for step in steps.values():
+      self.assertEqual((step['batch_size'], step['n_critic']), (4, 3))
+      self.assertEqual(step['seconds']['n'], 1)
+    # Both do the same work: the analytic FLOPs of the talk's pair, counted close to it.
+    self.assertEqual(steps['mnist']['analytic_flops'], steps['mnist_baseline']['analytic_flops'])
+    self.assertBetween(steps['mnist']['flops'] / steps['mnist']['analytic_flops'], 1.0, 1.1)
+    self.assertAllClose(result['mnist_speedup_over_baseline'],
+                        steps['mnist']['img_s'] / steps['mnist_baseline']['img_s'])
+    table = benchmark.format_table(result)
+    self.assertIn('step mnist_baseline (batch 4, n_critic 3)', table)
+    self.assertIn('MNIST WGAN-GP step (talk networks, n_critic 3) vs keras.io-style baseline',
+                  table)
+
+
 class ToolTest(tf.test.TestCase):
 
   def test_naive_load(self):

@@ -13,10 +13,13 @@ from tfgan_anime import choices
 from tfgan_anime import config as config_lib
 from tfgan_anime import losses
 from tfgan_anime.data import pipeline
+from tfgan_anime.data import decode
 from tfgan_anime.data import spec
+from tfgan_anime.data import tfds as tfds_lib
 from tfgan_anime.data import toy2d
 from tfgan_anime.models import dcgan
 from tfgan_anime.models import layout
+from tfgan_anime.models import talk
 from tfgan_anime.training import distribute
 from tfgan_anime.training import loop
 
@@ -39,6 +42,12 @@ class RegistriesTest(tf.test.TestCase):
   def test_toy_datasets(self):
     self.assertEqual(tuple(toy2d.DATASETS), choices.TOY_DATASETS)
     self.assertEqual(toy2d.PREFIX, choices.TOY_PREFIX)
+
+  def test_architectures_and_channels(self):
+    self.assertContainsSubset(talk.BUILDERS, choices.ARCHITECTURES)
+    self.assertEqual(choices.TALK_RESOLUTIONS, talk.RESOLUTIONS)
+    self.assertEqual(choices.CHANNELS, decode.CHANNELS)
+    self.assertEqual(tfds_lib.PREFIX, choices.TFDS_PREFIX)
 
   def test_data_specs(self):
     self.assertEqual(pipeline.SYNTHETIC_FACES, choices.SYNTHETIC_FACES)

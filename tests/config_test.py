@@ -71,6 +71,18 @@ class ValidateTest(tf.test.TestCase, parameterized.TestCase):
       ('restore_step', dict(restore_step=-5), 'restore_step=-5'),
       ('lr_factor_with_a_schedule', dict(rollback_lr_factor=0.5, lr_decay='linear'),
        r'rollback_lr_factor=0.5; accepted: 1 with --lr_decay=linear'),
+      ('mnist_at_64', dict(architecture='mnist', resolution=64),
+       r'Invalid --resolution. Received: resolution=64; accepted: 28 with --architecture=mnist'),
+      ('cars_at_28', dict(architecture='cars', resolution=28),
+       r'resolution=28; accepted: 64 with --architecture=cars'),
+      ('channels', dict(channels=2), r'Invalid --channels. Received: channels=2; accepted: 1 or 3'),
+      ('tfds_name', dict(data='tfds:MNIST'), r"Invalid --data. Received: data='tfds:MNIST'; "
+       r'accepted: tfds:NAME\[/CONFIG\]\[:SPLIT\]'),
+      ('tfds_empty_split', dict(data='tfds:mnist:'), r"data='tfds:mnist:'"),
+      ('tfds_with_evaluation', dict(data='tfds:mnist', eval_every_epochs=1),
+       r'eval_every_epochs=1; accepted: 0 with --data=tfds:mnist'),
+      ('mlp_with_tfds', dict(data='tfds:mnist', architecture='mlp'),
+       r"architecture='mlp'; accepted: dcgan, mnist or cars with --data=tfds:mnist"),
   )
   def test_invalid(self, overrides, pattern):
     values = dict(model_dir='x')
@@ -84,6 +96,18 @@ class ValidateTest(tf.test.TestCase, parameterized.TestCase):
   def test_invalid_is_a_user_error(self):
     with self.assertRaises(UserError):
       config_lib.TrainConfig(model_dir='x', seed=-1).validate()
+
+  def test_the_talk_networks_and_tfds_specs(self):
+    for values in (dict(architecture='mnist', resolution=28, channels=1, z_dim=128),
+                   dict(architecture='cars', resolution=64, z_dim=256),
+                   dict(architecture='mnist', resolution=28, channels=3),
+                   dict(architecture='dcgan', channels=1, resolution=32),
+                   dict(data='tfds:mnist'), dict(data='tfds:cars196:train'),
+                   dict(data='tfds:mnist:train[:10%]'), dict(data='tfds:wmt14_translate/de-en')):
+      self.assertIsNone(config_lib.TrainConfig(model_dir='x', **values).validate(), values)
+    # The option defaults: 3 channels, TFDS's own data dir.
+    config = config_lib.TrainConfig(model_dir='x')
+    self.assertEqual((config.channels, config.tfds_data_dir), (3, ''))
 
   def test_batch_norm_critic_is_fine_without_gp(self):
     for penalty in ('none', 'clip'):
@@ -123,6 +147,9 @@ class CheckPathsTest(tf.test.TestCase, parameterized.TestCase):
 
   def test_good_paths_pass_and_create_nothing(self):
     self._paths(cache=os.path.join(self.root, 'new', 'cache')).check_paths()
+    # A TFDS spec is not a path; whether it is prepared is the data's check, before training.
+    self._paths(data='tfds:mnist').check_paths()
+    self._paths(data='tfds:mnist', tfds_data_dir=self.root).check_paths()
     self._paths(data='synthetic_faces', cache_dir=os.path.join(self.root, 'c')).check_paths()
     self._paths(data='toy2d:ring8').check_paths()
     self.assertCountEqual(os.listdir(self.root), ['a_file', 'images'])
@@ -132,6 +159,8 @@ class CheckPathsTest(tf.test.TestCase, parameterized.TestCase):
       ('model_dir_below_a_file', dict(model_dir='FILE/run'), r'--model_dir.*is a file'),
       ('data_missing', dict(data='ROOT/nothing'), r'--data.*this path is missing'),
       ('data_is_a_file', dict(data='FILE'), r'--data.*this path is a file'),
+      ('tfds_data_dir_missing', dict(data='tfds:mnist', tfds_data_dir='ROOT/nothing'),
+       r'--tfds_data_dir.*accepted: an existing folder'),
       ('cache_dir_is_a_file', dict(cache_dir='FILE'), r'--cache_dir.*not a file'),
       ('cache_below_a_file', dict(cache='FILE/prefix'), r'--cache.*is a file'),
   )
@@ -189,6 +218,34 @@ class FlagfileTest(tf.test.TestCase, parameterized.TestCase):
     config.validate()
     self.assertEqual((config.loss, config.penalty, config.d_norm, config.n_critic),
                      ('non_saturating', 'none', 'batch', 1))
+
+  def test_mnist_wgan_gp(self):
+    config = _parse(['--flagfile=mnist_wgan_gp.cfg', '--model_dir=x'])
+    config.validate()
+    self.assertEqual((config.data, config.architecture, config.resolution, config.channels,
+                      config.z_dim), ('tfds:mnist', 'mnist', 28, 1, 128))
+    self.assertEqual((config.penalty, config.gp_weight, config.n_critic, config.batch_size,
+                      config.g_lr, config.g_beta1, config.g_beta2, config.epochs),
+                     ('gp', 10.0, 5, 64, 1e-4, 0.0, 0.9, 140))
+    small = _parse(['--flagfile=mnist_wgan_gp_cpu.cfg', '--model_dir=x'])
+    small.validate()
+    self.assertEqual(dataclasses.replace(small, batch_size=64, train_steps=0,
+                                         checkpoint_every_steps=500, num_samples=64), config)
+    self.assertLess(small.batch_size * small.n_critic * small.train_steps, 60000)
+
+  def test_cars196_wgan_gp(self):
+    config = _parse(['--flagfile=cars196_wgan_gp.cfg', '--model_dir=x'])
+    config.validate()
+    self.assertEqual((config.data, config.architecture, config.resolution, config.channels,
+                      config.z_dim, config.epochs), ('tfds:cars196:train', 'cars', 64, 3, 256, 900))
+
+  def test_every_value_of_the_talk_configs_names_its_source(self):
+    for name in ('mnist_wgan_gp.cfg', 'cars196_wgan_gp.cfg', 'mnist_wgan_gp_cpu.cfg'):
+      with open(os.path.join(flags_lib.CONFIGS_DIR, name)) as f:
+        lines = f.read().splitlines()
+      for i, line in enumerate(lines):
+        if line.startswith('--') and not lines[i - 1].startswith('--'):
+          self.assertTrue(lines[i - 1].startswith('#'), (name, line))
 
   def test_quickstart_is_small(self):
     config = _parse(['--flagfile=configs/quickstart.cfg', '--model_dir=x'])

@@ -26,7 +26,7 @@ class ToyAndEvalConfigTest(tf.test.TestCase, parameterized.TestCase):
        r"Invalid --architecture. Received: architecture='dcgan'; accepted: mlp with "
        r'--data=toy2d:ring8'),
       ('images_need_dcgan', dict(architecture='mlp'),
-       r"architecture='mlp'; accepted: dcgan with --data=synthetic_faces"),
+       r"architecture='mlp'; accepted: dcgan, mnist or cars with --data=synthetic_faces"),
       ('unknown_toy', dict(data='toy2d:ring9', architecture='mlp'),
        r"data='toy2d:ring9'; accepted: toy2d:ring8, toy2d:grid25, .*toy2d:swiss_roll"),
       ('width', dict(data='toy2d:ring8', architecture='mlp', mlp_width=0), 'mlp_width=0'),

@@ -158,6 +158,27 @@ class ImagesTest(tf.test.TestCase):
     self.assertGreater(swd_fn(generator), 0.0)
     self.assertGreater(kid_fn(generator), 0.0)
 
+  def test_a_gray_generator_is_measured_against_the_luma_of_colour_data(self):
+    image = np.random.default_rng(4).integers(0, 256, (16, 16, 3), dtype=np.uint8)
+    root = _write_folder(os.path.join(self.get_temp_dir(), 'colour'), [image] * 12)
+    # ITU-R 601 luma, rounded: what --channels=1 trains on.
+    luma = np.round(np.clip(image.astype(np.float64) @ [0.2989, 0.5870, 0.1140], 0, 255))
+    luma = luma.astype(np.uint8)[..., np.newaxis]
+    self.assertAllEqual(protocol.match_channels(image[np.newaxis], 1)[0], luma)
+    self.assertAllEqual(protocol.match_channels(luma[np.newaxis], 3)[0],
+                        np.repeat(luma, 3, axis=-1))
+    generator = _image_generator(luma)
+    swd_fn, _ = runner.training_evaluator('swd', root, root, 16, 12, 4, log=lambda _: None)
+    self.assertEqual(swd_fn(generator), 0.0)
+    graph = os.path.join(self.get_temp_dir(), features.INCEPTION_2015_FILENAME)
+    _write_tiny_inception_graph(graph)
+    kid_fn, _ = runner.training_evaluator('kid', root, root, 16, 12, 4, cache_dir=self.cache_dir,
+                                          inception_graph=graph, log=lambda _: None)
+    self.assertAllClose(kid_fn(generator), 0.0, atol=1e-6)
+    # Statistics are kept per channels: a colour generator of the image is 0 against the
+    # colour statistics, where the gray ones would score it above 0.
+    self.assertAllClose(kid_fn(_image_generator(image)), 0.0, atol=1e-6)
+
   def test_training_evaluation_shrinks_to_a_small_folder_and_says_so_once(self):
     # --eval_num_samples=1000 on a folder of 3 images: all 3 real against 3 generated.
     image = np.random.default_rng(5).integers(0, 256, (16, 16, 3), dtype=np.uint8)

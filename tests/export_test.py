@@ -39,6 +39,17 @@ class ExportTest(tf.test.TestCase):
     self.assertEqual(spec.dtype, tf.float32)
     self.assertEqual(fn.structured_outputs['images'].dtype, tf.uint8)
 
+  def test_a_gray_generator_exports_one_channel(self):
+    generator = dcgan.build_generator(16, z_dim=8, base_width=4, channels=1)
+    path = os.path.join(self.get_temp_dir(), 'export')
+    export.export_generator(generator, path)
+    fn = tf.saved_model.load(path).signatures['serving_default']
+    self.assertEqual(fn.structured_outputs['images'].shape.as_list(), [None, 16, 16, 1])
+    z = np.random.default_rng(1).standard_normal((3, 8)).astype(np.float32)
+    out = export.load_generator(path)(z)
+    self.assertEqual((out.shape, out.dtype), ((3, 16, 16, 1), np.uint8))
+    self.assertAllEqual(out, images.to_uint8(generator(z, training=False)).numpy())
+
   def test_replaces_an_existing_export_whole(self):
     path = os.path.join(self.get_temp_dir(), 'export')
     first = dcgan.build_generator(16, z_dim=8, base_width=4)

@@ -118,6 +118,22 @@ class SlicedWassersteinTest(tf.test.TestCase, parameterized.TestCase):
     _, mean = swd.sliced_wasserstein_distance(images, tinted, **_SMALL)
     self.assertAllClose(mean, 0.0, atol=1e-4)
 
+  def test_gray_images(self):
+    # One channel: 7 * 7 descriptors, normalised as a channel of colour images is.
+    gray = _uint8(_images(7))[..., :1]
+    per_level, mean = swd.sliced_wasserstein_distance(gray, gray.copy(), **_SMALL)
+    self.assertAllClose(per_level, [0.0, 0.0])
+    self.assertEqual(mean, 0.0)
+    brighter = gray.astype(np.float32) * 0.5 + 40.0
+    self.assertAllClose(swd.sliced_wasserstein_distance(gray, brighter, **_SMALL)[1], 0.0,
+                        atol=1e-4)
+    # White noise is a different texture; another draw of the same one is not.
+    other = _uint8(_images(8))[..., :1]
+    noise = np.random.default_rng(9).integers(0, 256, gray.shape, dtype=np.uint8)
+    _, baseline = swd.sliced_wasserstein_distance(gray, other, **_SMALL)
+    _, distance = swd.sliced_wasserstein_distance(gray, noise, **_SMALL)
+    self.assertGreater(distance, 2 * baseline)
+
   def test_uint8_and_float_images_agree(self):
     real, generated = _uint8(_images(5)), _uint8(_images(6))
     as_uint8 = swd.sliced_wasserstein_distance(real, generated, rng=3, **_SMALL)

@@ -12,6 +12,8 @@ One run measures, each after a warm-up, as the median over repeats with its spre
   step       the 64 px WGAN-GP step (GAN.train_step) and a baseline written here in the
              style of the keras.io WGAN-GP example (one tf.function, separate critic calls for
              real, fake and interpolates, Keras' own LeakyReLU); the same for DCGAN
+  mnist      the same pair on the keras.io example's own setup: the talk's MNIST networks
+             (models/talk.py, 28x28x1, z 128), 3 critic steps, Adam(2e-4, 0.5, 0.9)
   end_to_end fit() on the JPEG folder against fit() on one in-memory element, each step
              timed by a callback (fit() can return well after its last step)
   flops      each step's FLOPs, counted by TensorFlow's cost model over the ops that run (the
@@ -53,11 +55,15 @@ from tfgan_anime.data import tfrecord
 from tfgan_anime.models import dcgan
 from tfgan_anime.models import layers as layers_lib
 
-SECTIONS = ('peak', 'convs', 'pipeline', 'step', 'end_to_end')
+SECTIONS = ('peak', 'convs', 'pipeline', 'step', 'mnist', 'end_to_end')
+# keras.io's wgan_gp.py: discriminator_extra_steps=3.
+MNIST_N_CRITIC = 3
 # Short names of the precisions in result keys: 'wgan_gp' is float32, 'wgan_gp_bf16' bfloat16.
 SHORT = {'float32': '', 'mixed_bfloat16': '_bf16', 'mixed_float16': '_fp16'}
 # The matmul dtype whose speed bounds a step of each precision.
 MATMUL_DTYPE = {'float32': 'float32', 'mixed_bfloat16': 'bfloat16', 'mixed_float16': 'float16'}
+# What the report's table holds each ratio to (docs/BENCHMARKS.md).
+TARGETS = {'step_fraction_of_peak': 0.70, 'pipeline_over_naive': 5.0, 'end_to_end_ratio': 1.05}
 
 
 # --- Measuring ------------------------------------------------------------------------------
@@ -242,7 +248,15 @@ def pipeline_rates(data, resolution, batch_size, n_critic, repeats, num_images):
 
 def benchmark_config(kind, batch_size, n_critic, resolution=64, jit_compile=False,
                      mixed_precision='float32'):
-  """The seed report's 64 px WGAN-GP or DCGAN as a TrainConfig."""
+  """The seed report's 64 px WGAN-GP or DCGAN as a TrainConfig; or 'mnist': keras.io
+  wgan_gp.py's setup on the talk's MNIST networks (28x28x1, z 128, n_critic 3, Adam(2e-4, 0.5,
+  0.9); `n_critic` and `resolution` do not apply)."""
+  if kind == 'mnist':
+    return config_lib.TrainConfig(
+        model_dir='unused', architecture='mnist', resolution=28, channels=1, z_dim=128,
+        n_critic=MNIST_N_CRITIC, loss='wasserstein', penalty='gp', gp_weight=10.0,
+        g_lr=2e-4, d_lr=2e-4, g_beta1=0.5, d_beta1=0.5, g_beta2=0.9, d_beta2=0.9,
+        batch_size=batch_size, jit_compile=jit_compile, mixed_precision=mixed_precision)
   common = dict(model_dir='unused', resolution=resolution, batch_size=batch_size,
                 jit_compile=jit_compile, mixed_precision=mixed_precision)
   if kind == 'wgan_gp':
@@ -320,8 +334,8 @@ def _step_runs(kind, precision, batch_size, n_critic, resolution, jit_compile):
   """{name: run} of GAN.train_step and the baseline for one kind at one precision."""
   config = benchmark_config(kind, batch_size, n_critic, resolution, jit_compile, precision)
   gan = train_lib.build_gan(config)  # Sets the global dtype policy to `precision`.
-  data = tf.random.uniform([batch_size, config.n_critic, resolution, resolution, 3], -1, 1,
-                           seed=1)
+  data = tf.random.uniform([batch_size, config.n_critic, config.resolution, config.resolution,
+                            config.channels], -1, 1, seed=1)
   ours = tf.function(gan.train_step, jit_compile=jit_compile)
   baseline_critic = with_keras_leaky_relu(gan.critic)
   keras.utils.set_random_seed(config.seed)
@@ -341,7 +355,8 @@ def _step_runs(kind, precision, batch_size, n_critic, resolution, jit_compile):
 
 def step_rates(kinds, batch_size, n_critic, repeats, resolution=64, jit_compile=False,
                peak_size=4096, precisions=('float32',)):
-  """Times GAN.train_step against the baseline for each kind ('wgan_gp', 'dcgan') and precision.
+  """Times GAN.train_step against the baseline for each kind ('wgan_gp', 'dcgan', 'mnist') and
+  precision.
 
   Every step of every precision runs in one interleaved loop, and the numpy matmul peak is
   measured again in it, so that all of them see the same load.
@@ -625,6 +640,20 @@ def _run_steps(result, settings, data, log):
                                                  peak_during_steps['median'])
 
 
+def _run_mnist(result, settings, data, log):
+  """The talk's MNIST pair, ours against the keras.io-style baseline, interleaved."""
+  del data
+  log(f'MNIST steps (the talk\'s networks, n_critic {MNIST_N_CRITIC} as keras.io) ...')
+  steps, _ = step_rates(('mnist',), settings['batch_size'], MNIST_N_CRITIC, settings['repeats'],
+                        jit_compile=settings['jit_compile'], peak_size=settings['peak_size'],
+                        precisions=settings['policies'])
+  result['mnist_steps'] = steps
+  first = SHORT[settings['policies'][0]]
+  ours, base = steps['mnist' + first], steps['mnist' + first + '_baseline']
+  result.update(mnist_step_img_s=ours['img_s'], mnist_baseline_step_img_s=base['img_s'],
+                mnist_speedup_over_baseline=ours['img_s'] / base['img_s'])
+
+
 def _run_end_to_end(result, settings, data, log):
   log('End to end: fit() on the folder against fit() on one in-memory element ...')
   e2e = end_to_end_rates(data['folder'], settings['batch_size'], settings['n_critic'],
@@ -635,8 +664,8 @@ def _run_end_to_end(result, settings, data, log):
                 end_to_end=e2e)
 
 
-_SECTION_RUNNERS = {'peak': _run_peak, 'convs': _run_convs, 'pipeline': _run_pipeline, 'step': _run_steps,
-                    'end_to_end': _run_end_to_end}
+_SECTION_RUNNERS = {'peak': _run_peak, 'convs': _run_convs, 'pipeline': _run_pipeline,
+                    'step': _run_steps, 'mnist': _run_mnist, 'end_to_end': _run_end_to_end}
 
 
 def _is_float32_peak(name):
@@ -702,7 +731,7 @@ def format_table(r):
                  f'{s["seconds"]["median"] * 1e3:,.2f} ms')
   for name, s in r.get('pipelines', {}).items():
     row(f'pipeline {name}', s, 'img/s')
-  for name, s in r.get('steps', {}).items():
+  for name, s in {**r.get('steps', {}), **r.get('mnist_steps', {})}.items():
     times = s['seconds']
     row(f'step {name} (batch {s["batch_size"]}, n_critic {s["n_critic"]})', times, 's/step')
     lines.append(f'{"":<44}{s["img_s"]:>12,.2f}{s["img_s_min"]:>10,.2f}{s["img_s_max"]:>10,.2f}'
@@ -726,6 +755,9 @@ def format_table(r):
                    TARGETS['end_to_end_ratio']))
   if 'speedup_over_baseline' in r:
     lines.append(f'WGAN-GP step vs baseline: {r["speedup_over_baseline"]:.2f}x img/s')
+  if 'mnist_speedup_over_baseline' in r:
+    lines.append(f'MNIST WGAN-GP step (talk networks, n_critic {MNIST_N_CRITIC}) vs keras.io-style '
+                 f'baseline: {r["mnist_speedup_over_baseline"]:.2f}x img/s')
   for precision, p in r.get('precisions', {}).items():
     fraction = f'{p["fraction_of_peak"]:.2f}' if p['fraction_of_peak'] is not None else 'n/a'
     peak = f'{p["peak_gflops"]:.0f}' if p['peak_gflops'] is not None else 'unmeasured'

@@ -10,7 +10,12 @@ STRATEGIES = ('default', 'mirrored', 'multi_worker')
 # Keras dtype policies; 'auto' picks one of them per machine (training/precision.py).
 POLICIES = ('float32', 'mixed_float16', 'mixed_bfloat16')
 MIXED_PRECISION = POLICIES + ('auto',)
-ARCHITECTURES = ('dcgan', 'mlp')
+# dcgan: models/dcgan.py (the report's); mlp: models/mlp.py (the toys); mnist, cars:
+# models/talk.py (the WGAN-GP talk's), whose fixed image sides are TALK_RESOLUTIONS.
+ARCHITECTURES = ('dcgan', 'mlp', 'mnist', 'cars')
+TALK_RESOLUTIONS = {'mnist': 28, 'cars': 64}
+# Image channels: 1 (gray) or 3 (RGB); data/decode.py converts between them.
+CHANNELS = (1, 3)
 EVAL_METRICS = ('swd', 'kid')
 LR_DECAYS = ('none', 'linear')
 # losses.LOSSES: (discriminator loss, generator loss) pairs.

@@ -40,13 +40,19 @@ class TrainConfig:
   data: str = _field('synthetic_faces', 'A folder of images (searched recursively); '
                      'synthetic_faces: built-in procedural faces drawn once into --cache_dir; '
                      'TFRecord shards from prepare_data: tfrecord:GLOB, or a glob ending in '
-                     '.tfrecord; or toy2d:NAME: 2-D points (ring8, grid25, ...; needs '
+                     '.tfrecord; a TensorFlow Datasets set already prepared in --tfds_data_dir: '
+                     'tfds:NAME[/CONFIG][:SPLIT] (tfds:mnist, tfds:cars196:train; split train by '
+                     'default); or toy2d:NAME: 2-D points (ring8, grid25, ...; needs '
                      '--architecture=mlp).')
   synthetic_num_images: int = _field(10000, 'How many synthetic faces to draw.')
   cache_dir: str = _field('', 'Where synthetic data is drawn; default $TFGAN_ANIME_CACHE or '
                           '~/.cache/tfgan_anime.')
   cache: str = _field('', 'Keep decoded images (of a folder or of shards) after the first '
                       'epoch: "" (no), memory, or a file path prefix for an on-disk cache.')
+  tfds_data_dir: str = _field('', 'Where --data=tfds:NAME is prepared (nothing is downloaded); '
+                              '"": TFDS\'s own default ($TFDS_DATA_DIR or ~/tensorflow_datasets).')
+  channels: int = _field(3, 'Image channels of the data and both networks: 3 (RGB) or 1 (gray). '
+                         'Colour images are converted to luma for 1, gray ones tiled for 3.')
   resolution: int = _field(64, 'Image side in pixels: 4-7 times a power of two (32, 64, 96, '
                            '128, ...). The seed report uses 64.')
   z_dim: int = _field(100, 'Latent size; z ~ N(0, I). 100 in the report.')
@@ -114,7 +120,8 @@ class TrainConfig:
   export: bool = _field(True, 'Export the generator as a SavedModel at the end.')
   dry_run: bool = _field(False, 'Print the resolved options, then both networks\' layers and '
                          'parameter counts, and exit without training.')
-  architecture: str = _field('dcgan', 'Networks: dcgan (the report\'s, for images) or mlp (for '
+  architecture: str = _field('dcgan', 'Networks: dcgan (the report\'s, for images); mnist or '
+                             'cars (the WGAN-GP talk\'s, at --resolution 28 and 64); or mlp (for '
                              '--data=toy2d:NAME, the seed\'s toy networks).', ARCHITECTURES)
   mlp_width: int = _field(512, 'Units of each hidden layer of both MLPs (512 in the seed).')
   mlp_depth: int = _field(3, 'Hidden layers of both MLPs (3 in the seed).')
@@ -173,11 +180,7 @@ class TrainConfig:
       choices = name.metadata['choices']
       if choices and getattr(self, name.name) not in choices:
         _fail(name.name, getattr(self, name.name), ', '.join(choices))
-    try:
-      layout.stage_layout(self.resolution)
-    except ValueError:
-      _fail('resolution', self.resolution, '4, 5, 6 or 7 times a power of two, >= 8 (e.g. 32, '
-            '64, 96, 128)')
+    self._validate_images()
     for name in ('z_dim', 'g_base_width', 'd_base_width', 'kernel_size', 'batch_size',
                  'n_critic', 'synthetic_num_images', 'num_samples', 'checkpoint_every_steps',
                  'keep_checkpoints', 'log_every_steps'):
@@ -227,6 +230,29 @@ class TrainConfig:
     self._validate_toy_and_eval()
     self._validate_watch_and_arch()
 
+  def _validate_images(self):
+    """The image side and channels, which the talk's networks fix."""
+    talk_side = choices.TALK_RESOLUTIONS.get(self.architecture)
+    if talk_side is not None:
+      if self.resolution != talk_side:
+        _fail('resolution', self.resolution, f'{talk_side} with --architecture='
+              f'{self.architecture} (the talk\'s networks have a fixed size)')
+    else:
+      try:
+        layout.stage_layout(self.resolution)
+      except ValueError:
+        _fail('resolution', self.resolution, '4, 5, 6 or 7 times a power of two, >= 8 (e.g. 32, '
+              '64, 96, 128)')
+    if self.channels not in choices.CHANNELS:
+      _fail('channels', self.channels, ' or '.join(map(str, choices.CHANNELS)))
+    if spec.is_tfds(self.data):
+      # Pure Python: the spec's form only; whether the set exists is the data's check.
+      from tfgan_anime.data import tfds  # pylint: disable=g-import-not-at-top
+      tfds.parse_spec(self.data)
+      if self.eval_every_epochs:
+        _fail('eval_every_epochs', self.eval_every_epochs, f'0 with --data={self.data} (the '
+              'evaluation during training reads a folder of images)')
+
   def _validate_toy_and_eval(self):
     if spec.is_toy(self.data):
       try:
@@ -236,9 +262,9 @@ class TrainConfig:
       if self.architecture != 'mlp':
         _fail('architecture', self.architecture, f'mlp with --data={self.data} (the DCGAN '
               'networks take images)')
-    elif self.architecture != 'dcgan':
-      _fail('architecture', self.architecture, f'dcgan with --data={self.data} (mlp takes the '
-            '2-D points of --data=toy2d:NAME)')
+    elif self.architecture == 'mlp':
+      _fail('architecture', self.architecture, f'dcgan, mnist or cars with --data={self.data} '
+            '(mlp takes the 2-D points of --data=toy2d:NAME)')
     for name in ('mlp_width', 'mlp_depth'):
       if getattr(self, name) < 1:
         _fail(name, getattr(self, name), 'an integer >= 1')
@@ -282,11 +308,15 @@ class TrainConfig:
       if not glob.glob(shards):
         _fail('data', self.data, 'tfrecord:GLOB (or a glob ending in .tfrecord) that matches '
               'TFRecord files (this one matches none)')
+    elif spec.is_tfds(self.data):
+      if self.tfds_data_dir and not os.path.isdir(self.tfds_data_dir):
+        _fail('tfds_data_dir', self.tfds_data_dir, 'an existing folder where TFDS data sets are '
+              'prepared, or "" for TFDS\'s default')
     elif (self.data != choices.SYNTHETIC_FACES and not spec.is_toy(self.data)
           and not os.path.isdir(self.data)):
       what = 'a file' if os.path.exists(self.data) else 'missing'
-      _fail('data', self.data, f'{choices.SYNTHETIC_FACES} or an existing folder of images '
-            f'(this path is {what})')
+      _fail('data', self.data, f'{choices.SYNTHETIC_FACES}, {choices.TFDS_PREFIX}NAME or an '
+            f'existing folder of images (this path is {what})')
     if self.cache_dir:
       if os.path.exists(self.cache_dir) and not os.path.isdir(self.cache_dir):
         _fail('cache_dir', self.cache_dir, 'a directory, not a file')

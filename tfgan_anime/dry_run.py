@@ -1,7 +1,9 @@
 """What `train --dry_run` prints: the resolved options at once, then both networks' layers.
 
 The options need no TensorFlow, so they come before it loads (a few seconds); the networks are
-built from the same config the run would use, as the run would build them.
+built from the same config the run would use, as the run would build them. The data is not read
+(a `tfds:` set need not be prepared), so a user can check any config's counts against a paper's
+tables: `--flagfile=mnist_wgan_gp.cfg --dry_run` prints the talk's 910,660 and 4,305,409.
 """
 
 import json

@@ -1,7 +1,8 @@
 """SavedModel export and load of the generator.
 
 The exported signature is `serving_default(z: float32[None, z_dim]) -> {'images': uint8[None, H,
-W, 3]}`: generation needs only TensorFlow, not this package. The signature rejects what it cannot
+W, C]}`, C the run's --channels (the generator's last output dimension: 3 for RGB, 1 for gray):
+generation needs only TensorFlow, not this package. The signature rejects what it cannot
 use with an InvalidArgumentError that says what it expected: a dtype other than float32 (TF's own
 check), a z whose shape is not [N, z_dim], and a z holding NaN or Inf (whose images would be
 meaningless). Sampling uses the generator in inference mode (batch norm with its moving
@@ -68,7 +69,7 @@ def export_generator(generator, export_dir):
 
 
 class LoadedGenerator:
-  """A loaded export: call with z (numpy or tensor [N, z_dim]) to get uint8 images [N, H, W, 3]
+  """A loaded export: call with z (numpy or tensor [N, z_dim]) to get uint8 images [N, H, W, C]
   (or float32 points [N, D] from a toy export; `output_key` says which: 'images' or 'samples').
   """
 

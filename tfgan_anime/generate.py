@@ -36,7 +36,7 @@ def define_flags():
 
 
 def generate(saved_model, num, seed):
-  """Returns uint8 images [num, H, W, 3] (or float32 points [num, D] from a toy export) from the
+  """Returns uint8 images [num, H, W, C] (C = 3 RGB or 1 gray; or float32 points [num, D] from a toy export) from the
   export at `saved_model`, z from `seed`."""
   from tfgan_anime import export as export_lib  # pylint: disable=g-import-not-at-top (TensorFlow)
   generator = export_lib.load_generator(saved_model)
@@ -121,7 +121,7 @@ def main(argv):
 
 
 def _write_images(images):
-  """uint8 images [N, H, W, 3]: --out gets a grid, --out_dir one PNG each."""
+  """uint8 images [N, H, W, C]: --out gets a grid, --out_dir one PNG each (mode 'L' for C = 1)."""
   from tfgan_anime import images as images_lib  # pylint: disable=g-import-not-at-top
   if FLAGS.out:
     images_lib.save_png(images_lib.make_grid(images, FLAGS.rows or None), FLAGS.out)

@@ -28,7 +28,8 @@ def from_uint8(images):
 
 
 def make_grid(images, rows=None):
-  """uint8 [N, H, W, C] -> one uint8 [rows*H, cols*W, C] image, filled row by row.
+  """uint8 [N, H, W, C] -> one uint8 [rows*H, cols*W, C] image, filled row by row (any C: 1 for
+  gray, 3 for RGB; empty cells are black).
 
   rows defaults to the integer square root rounded up, so 64 images make an 8 x 8 grid.
   """
@@ -47,6 +48,14 @@ def make_grid(images, rows=None):
 
 
 def save_png(image, path):
-  """Writes a uint8 [H, W, 3] image as PNG, via a temporary file and a rename."""
+  """Writes a uint8 [H, W, 3] (RGB) or [H, W, 1] / [H, W] (gray, PNG mode 'L') image as PNG, via
+  a temporary file and a rename."""
+  image = np.asarray(image)
+  if image.dtype != np.uint8 or not (image.ndim == 2 or
+                                     (image.ndim == 3 and image.shape[-1] in (1, 3))):
+    raise ValueError('image must be uint8 [H, W, 3], [H, W, 1] or [H, W]. Received: '
+                     f'shape={image.shape}, dtype={image.dtype}')
+  if image.ndim == 3 and image.shape[-1] == 1:
+    image = image[..., 0]  # PIL reads [H, W] uint8 as mode 'L'; [H, W, 1] it refuses.
   with files.atomic_write(path, 'wb') as f:
-    Image.fromarray(np.asarray(image)).save(f, format='PNG')
+    Image.fromarray(image).save(f, format='PNG')

@@ -1,7 +1,7 @@
 """What an evaluation compares: real images of a folder and generated samples, both uint8.
 
 Real images are a seeded selection of the folder's readable files, decoded as training decodes
-them (`RealData`); generated samples come from seeded z (`latent.sample`) through an export or
+them (`RealData`), in the generator's channels (`match_channels`: luma for a gray run); generated samples come from seeded z (`latent.sample`) through an export or
 an in-memory generator (`generate`). The package docstring states the protocol and why.
 """
 
@@ -9,6 +9,7 @@ import numpy as np
 import tensorflow as tf
 
 from tfgan_anime import images as images_lib
+from tfgan_anime.data import decode
 from tfgan_anime.data import folder as folder_lib
 from tfgan_anime.data import scan
 from tfgan_anime.errors import UserError
@@ -69,6 +70,18 @@ def images_from_files(files, resolution, routes=None):
   dataset = folder_lib.folder_dataset(files, resolution, shuffle=False, routes=routes)
   dataset = dataset.take(len(files)).batch(500)
   return np.concatenate([batch.numpy() for batch in dataset]).astype(np.uint8)
+
+
+def match_channels(images, channels):
+  """uint8 [N, H, W, C] -> uint8 [N, H, W, channels], numpy: colour to luma, gray tiled to RGB.
+
+  The conversion training applies to its data (`decode.convert_channels`), so that the real
+  images of a gray run are measured as the run saw them; unchanged when C == channels.
+  """
+  images = np.asarray(images)
+  if images.shape[-1] == channels:
+    return images
+  return decode.convert_channels(images, channels).numpy()
 
 
 def generate(generator_fn, z, batch_size=250):

@@ -92,8 +92,10 @@ def _load_extractor(inception_graph, inception_keras_weights):
 
 
 def _real_statistics(extractor, real, folder, seed, cache_dir):
+  # Gray real images (a gray run's) have features of their own; RGB keys stay as they were.
+  key = f'{folder}|perm{seed}' + ('|gray' if real.shape[-1] == 1 else '')
   return stats_cache.cached_real_statistics(
-      os.path.join(cache_dir, 'stats'), f'{folder}|perm{seed}', real.shape[1],
+      os.path.join(cache_dir, 'stats'), key, real.shape[1],
       extractor.cache_key, lambda: features.compute_features(extractor, real)[0],
       num_samples=len(real))
 
@@ -200,7 +202,9 @@ def _real_and_generated_images(real_data, generator, num_samples, resolution, se
     if resolution and resolution != fake.shape[1]:
       raise UserError(f'Invalid --resolution. Received: resolution={resolution}; the export '
                       f'makes {fake.shape[1]} px images (leave --resolution at 0)')
-    return real_data.images(fake.shape[1], num_samples, seed), fake
+    real = protocol.match_channels(real_data.images(fake.shape[1], num_samples, seed),
+                                   fake.shape[-1])
+    return real, fake
   if not resolution:
     raise UserError('Missing --resolution. Received: resolution=0 with real_vs_real and no '
                     '--saved_model; accepted: the image side to compare at (e.g. 32 or 64)')
@@ -236,8 +240,9 @@ def training_evaluator(metric, data, folder, resolution, num_samples, z_dim, see
                        inception_graph='', inception_keras_weights='', scan_cache=None, log=None):
   """The evaluation during training: (evaluate_fn(generator) -> float, TensorBoard name).
 
-  Real samples (and, for KID, their features) are drawn once here; every call generates from
-  the same z, so successive values differ only by what the generator learned.
+  Real samples are drawn once here (for KID, their features at the first call, in the generated
+  images' channels: a gray run is measured against the luma of colour data); every call
+  generates from the same z, so successive values differ only by what the generator learned.
 
   A folder with fewer readable images than `num_samples` is evaluated on all of them, with as
   many generated samples, and `log` says so once: a smaller evaluation still ranks the run's
@@ -273,16 +278,24 @@ def training_evaluator(metric, data, folder, resolution, num_samples, z_dim, see
   real = real_data.images(resolution, num_samples, seed)
 
   if metric == 'swd':
-    return (lambda generator: swd_metrics(
-        real, protocol.generated_images(generator, z), seed)['swd_x1e3']), 'swd_x1e3'
+
+    def swd_fn(generator):
+      fake = protocol.generated_images(generator, z)
+      return swd_metrics(protocol.match_channels(real, fake.shape[-1]), fake, seed)['swd_x1e3']
+
+    return swd_fn, 'swd_x1e3'
   extractor = _load_extractor(inception_graph, inception_keras_weights)
-  real_stats = _real_statistics(extractor, real, real_data.folder, seed,
-                                cache_dir or synthetic.default_cache_dir())
+  real_stats = {}  # By channels: the first call of a gray run computes the gray statistics.
 
   def kid_fn(generator):
-    fake_features, _ = features.compute_features(extractor,
-                                                 protocol.generated_images(generator, z))
-    mean, _ = kid.kernel_inception_distance(real_stats.features, fake_features,
+    fake = protocol.generated_images(generator, z)
+    channels = fake.shape[-1]
+    if channels not in real_stats:
+      real_stats[channels] = _real_statistics(
+          extractor, protocol.match_channels(real, channels), real_data.folder, seed,
+          cache_dir or synthetic.default_cache_dir())
+    fake_features, _ = features.compute_features(extractor, fake)
+    mean, _ = kid.kernel_inception_distance(real_stats[channels].features, fake_features,
                                             subset_size=min(1000, num_samples), rng=seed)
     return 1e3 * mean
 

@@ -23,6 +23,11 @@ One preprocessing protocol for real and generated images (`preprocess_for_featur
    relied on by feeding images at their own size, so this module's resize followed by the graph's
    (now an identity at 299) reproduces that protocol.
 
+Gray images (a --channels=1 run, e.g. MNIST) are tiled to three equal channels before step 2,
+since both networks take RGB: real and generated alike, so FID, KID, IS and precision/recall
+compare gray with gray, but they are ImageNet features of gray pictures, not numbers comparable
+with colour results. SWD (swd.py) needs no such step: it works on any number of channels.
+
 Why it matters: Parmar et al. 2022, "On Aliased Resizing and Surprising Subtleties in GAN
 Evaluation" (CVPR, arXiv:2104.11222), show FID moving by several points with the resize filter and
 library and with JPEG quality of the stored images. The only safe comparison is the same protocol

@@ -8,7 +8,8 @@ and on any image domain (anime faces included, where ImageNet features are a poo
    (mirror borders) and subsample by 2 (as cv2.pyrDown); each level keeps the image minus the
    upsampled next level (cv2.pyrUp), the last level keeps the blurred image itself. Levels go from
    the full resolution down to `min_resolution` (16 in the paper): level i is H / 2^i.
-2. Take `patches_per_image` random 7x7 patches per image and level: descriptors of 7 * 7 * C values.
+2. Take `patches_per_image` random 7x7 patches per image and level: descriptors of 7 * 7 * C values
+   (C = 1 for gray images: 49 values, nothing tiled).
 3. Normalise each set's descriptors per channel (mean 0, std 1 over patches and pixels), as the
    reference code does for each set separately.
 4. SWD = mean over `num_repeats` x `directions_per_repeat` random unit directions of the 1-D

@@ -6,6 +6,7 @@ from tfgan_anime import gan as gan_lib
 from tfgan_anime import losses
 from tfgan_anime.models import dcgan
 from tfgan_anime.models import mlp
+from tfgan_anime.models import talk
 from tfgan_anime.training import checkpoints as checkpoints_lib
 from tfgan_anime.training import precision
 
@@ -33,15 +34,24 @@ def make_optimizer(name, learning_rate, beta1, beta2, decay_steps=None, loss_sca
 
 
 def build_networks(config):
-  """(generator, critic) of `config.architecture`: DCGAN for images, MLP for toy points."""
+  """(generator, critic) of `config.architecture`.
+
+  dcgan: the report's, for images [B, resolution, resolution, channels]; mnist and cars: the
+  WGAN-GP talk's (`models/talk.py`, at their fixed sides, with --z_dim and --channels; their
+  width and norm options do not apply); mlp: the toys' networks for 2-D points.
+  """
   clip_value = losses.penalty_constraint(config.penalty, config.clip_value)
   if config.architecture == 'mlp':
     return (mlp.build_generator(config.z_dim, 2, config.mlp_width, config.mlp_depth),
             mlp.build_critic(2, config.mlp_width, config.mlp_depth, clip_value=clip_value))
+  if config.architecture in talk.BUILDERS:
+    build_generator, build_critic = talk.BUILDERS[config.architecture]
+    return (build_generator(z_dim=config.z_dim, channels=config.channels),
+            build_critic(channels=config.channels, clip_value=clip_value))
   generator = dcgan.build_generator(config.resolution, config.z_dim, config.g_base_width,
-                                    config.kernel_size, config.g_norm)
+                                    config.kernel_size, config.g_norm, channels=config.channels)
   critic = dcgan.build_critic(config.resolution, config.d_base_width, config.kernel_size,
-                              config.d_norm, clip_value=clip_value)
+                              config.d_norm, clip_value=clip_value, channels=config.channels)
   return generator, critic
 
 

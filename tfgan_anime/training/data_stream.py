@@ -1,7 +1,8 @@
 """The training stream of a run: the data's size, the run's length, and a stream from any image.
 
-Image i of the stream is a function of (seed, i) (data/folder.py), so a stream started at the
-position a checkpoint saved reads what an uninterrupted run would have read next.
+Image i of the stream is a function of (seed, i) (data/folder.py; a TFDS split that fits in
+memory likewise, data/tfds.py), so a stream started at the position a checkpoint saved reads what
+an uninterrupted run would have read next. Images come in --channels (colour to luma, gray tiled).
 """
 
 import contextlib
@@ -74,7 +75,8 @@ class DataStream:
         cache=config.cache or None, cache_dir=config.cache_dir or None,
         synthetic_num_images=config.synthetic_num_images, start_position=start_position,
         scan_cache=run_dir.data_scan_path(config.model_dir),
-        progress=progress.ProgressBar('checking images'))
+        progress=progress.ProgressBar('checking images'), channels=config.channels,
+        tfds_data_dir=config.tfds_data_dir or None)
 
   def describe(self, log):
     """Logs the data, what its check left out or routed through PIL, and the run's length."""
