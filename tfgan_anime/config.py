@@ -297,6 +297,9 @@ class TrainConfig:
     if self.g_arch != 'dcgan' and self.architecture != 'dcgan':
       _fail('g_arch', self.g_arch, f'dcgan with --architecture={self.architecture} (the other '
             'generators make images)')
+    if self.g_arch in ('gated', 'tanh', 'resnet') and self.d_norm not in ('none', 'layer'):
+      _fail('d_norm', self.d_norm, f'none or layer with --g_arch={self.g_arch} (its own critic '
+            'has no batch or spectral norm)')
 
   def check_paths(self):
     """Raises UserError when a path flag names something that cannot work. Creates nothing."""

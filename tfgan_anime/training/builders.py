@@ -6,6 +6,7 @@ from tfgan_anime import gan as gan_lib
 from tfgan_anime import losses
 from tfgan_anime.models import dcgan
 from tfgan_anime.models import mlp
+from tfgan_anime.models import paper
 from tfgan_anime.models import talk
 from tfgan_anime.training import checkpoints as checkpoints_lib
 from tfgan_anime.training import precision
@@ -48,11 +49,34 @@ def build_networks(config):
     build_generator, build_critic = talk.BUILDERS[config.architecture]
     return (build_generator(z_dim=config.z_dim, channels=config.channels),
             build_critic(channels=config.channels, clip_value=clip_value))
-  generator = dcgan.build_generator(config.resolution, config.z_dim, config.g_base_width,
-                                    config.kernel_size, config.g_norm, channels=config.channels)
-  critic = dcgan.build_critic(config.resolution, config.d_base_width, config.kernel_size,
-                              config.d_norm, clip_value=clip_value, channels=config.channels)
-  return generator, critic
+  return (_image_generator(config),
+          _image_critic(config, clip_value))
+
+
+def _image_generator(config):
+  """The generator of --g_arch: the report's DCGAN or a WGAN-GP paper variant (models/paper.py)."""
+  common = dict(resolution=config.resolution, z_dim=config.z_dim, channels=config.channels)
+  if config.g_arch == 'no_bn_constant':
+    return paper.build_no_bn_constant_generator(dim=config.g_base_width,
+                                                kernel_size=config.kernel_size, **common)
+  if config.g_arch == 'mlp':
+    return paper.build_mlp_generator(**common)  # The paper's 4 x 512 ReLU layers.
+  if config.g_arch == 'resnet':
+    return paper.build_resnet_generator(base_width=config.g_base_width,
+                                        depth=config.resnet_depth, norm=config.g_norm, **common)
+  return paper.GENERATORS[config.g_arch](base_width=config.g_base_width,
+                                         kernel_size=config.kernel_size, norm=config.g_norm,
+                                         **common)
+
+
+def _image_critic(config, clip_value):
+  """The critic: the report's DCGAN critic, or the variant's own (gated, tanh, resnet)."""
+  common = dict(resolution=config.resolution, base_width=config.d_base_width,
+                norm=config.d_norm, clip_value=clip_value, channels=config.channels)
+  if config.g_arch == 'resnet':
+    return paper.build_resnet_critic(depth=config.resnet_depth, **common)
+  build = paper.CRITICS.get(config.g_arch, dcgan.build_critic)
+  return build(kernel_size=config.kernel_size, **common)
 
 
 def build_gan(config, total_steps=None):
