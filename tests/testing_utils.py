@@ -3,6 +3,7 @@
 pytest (and `python tests/x_test.py`) put tests/ on sys.path, so test files `import testing_utils`.
 """
 
+import dataclasses
 import os
 import shutil
 import subprocess
@@ -213,6 +214,26 @@ def assert_same_checkpoints(test, straight, resumed):
       continue
     test.assertAllEqual(straight.get_tensor(name), resumed.get_tensor(name), msg=name)
     compared += 1
+  return compared
+
+
+def assert_resume_is_exact(test, config, resume_at=2):
+  """Trains `config` straight, and again to `resume_at` steps and then resumed to the end, in
+  `<model_dir>/../resumed`; asserts every checkpointed tensor equal. Returns how many compared.
+
+  `config.model_dir` ends in 'straight'; `config.train_steps` is the run's length.
+  """
+  from tfgan_anime.training import loop as train_lib  # pylint: disable=g-import-not-at-top
+  root = os.path.dirname(config.model_dir)
+  train_lib.train(config, log=lambda _: None)
+  resumed = dataclasses.replace(config, model_dir=os.path.join(root, 'resumed'))
+  train_lib.train(dataclasses.replace(resumed, train_steps=resume_at), log=lambda _: None)
+  lines = []
+  test.assertEqual(train_lib.train(resumed, log=lines.append).step, config.train_steps)
+  test.assertTrue(any('Resumed from' in line for line in lines), lines)
+  compared = assert_same_checkpoints(
+      test, *(os.path.join(root, run, 'checkpoints') for run in ('straight', 'resumed')))
+  test.assertGreater(compared, 20)  # Both networks, both optimisers, the step, the data.
   return compared
 
 

@@ -19,13 +19,6 @@ from tfgan_anime.data import spec
 from tfgan_anime.errors import UserError
 from tfgan_anime.models import layout
 
-# Kept as names of this module, which other modules and tests read.
-OPTIMIZERS = choices.OPTIMIZERS
-STRATEGIES = choices.STRATEGIES
-MIXED_PRECISION = choices.MIXED_PRECISION
-ARCHITECTURES = choices.ARCHITECTURES
-EVAL_METRICS = choices.EVAL_METRICS
-LR_DECAYS = choices.LR_DECAYS
 
 
 def _field(default, help_text, choices=None):
@@ -76,9 +69,9 @@ class TrainConfig:
   train_steps: int = _field(0, 'Generator steps to train in all; overrides --epochs when > 0.')
   steps_per_epoch: int = _field(0, 'Generator steps per epoch; 0: one pass of the critic over '
                                 'the data, images // (batch_size * n_critic).')
-  g_optimizer: str = _field('adam', 'Generator optimiser.', OPTIMIZERS)
+  g_optimizer: str = _field('adam', 'Generator optimiser.', choices.OPTIMIZERS)
   d_optimizer: str = _field('adam', 'Critic optimiser (rmsprop for WGAN with clipping).',
-                            OPTIMIZERS)
+                            choices.OPTIMIZERS)
   g_lr: float = _field(1e-4, 'Generator learning rate.')
   d_lr: float = _field(1e-4, 'Critic learning rate.')
   g_beta1: float = _field(0.0, 'Adam beta1 of the generator (0 in the WGAN-GP paper).')
@@ -88,13 +81,13 @@ class TrainConfig:
   seed: int = _field(0, 'Seed of initial weights, data order, z and epsilon.')
   strategy: str = _field('default', 'tf.distribute strategy: default (one device), mirrored '
                          '(all local GPUs) or multi_worker (the processes named in TF_CONFIG; '
-                         'see README).', STRATEGIES)
+                         'see README).', choices.STRATEGIES)
   mixed_precision: str = _field('float32', 'Keras dtype policy of both networks: float32, '
                                 'mixed_float16 (with loss scaling) or mixed_bfloat16; auto: '
                                 'mixed_bfloat16 on a CPU with AVX512-BF16 or AMX and on GPUs of '
                                 'compute capability 8.0 or more, else float32 (resolved at '
                                 'start-up and recorded in config.json). Losses and the penalty '
-                                'stay float32.', MIXED_PRECISION)
+                                'stay float32.', choices.MIXED_PRECISION)
   jit_compile: bool = _field(False, 'Compile the train step with XLA. Off: on a 2-core CPU it '
                              'was several times slower (docs/BENCHMARKS.md); try it on GPUs.')
   num_samples: int = _field(64, 'Images in each sample grid (from one fixed z).')
@@ -122,18 +115,19 @@ class TrainConfig:
                          'parameter counts, and exit without training.')
   architecture: str = _field('dcgan', 'Networks: dcgan (the report\'s, for images); mnist or '
                              'cars (the WGAN-GP talk\'s, at --resolution 28 and 64); or mlp (for '
-                             '--data=toy2d:NAME, the seed\'s toy networks).', ARCHITECTURES)
+                             '--data=toy2d:NAME, the seed\'s toy networks).',
+                             choices.ARCHITECTURES)
   mlp_width: int = _field(512, 'Units of each hidden layer of both MLPs (512 in the seed).')
   mlp_depth: int = _field(3, 'Hidden layers of both MLPs (3 in the seed).')
   lr_decay: str = _field('none', 'Learning-rate schedule of both networks: none, or linear '
                          'decay to 0 over the run\'s steps (the WGAN-GP paper\'s CIFAR-10 code).',
-                         LR_DECAYS)
+                         choices.LR_DECAYS)
   eval_every_epochs: int = _field(0, 'Evaluate --eval_metric every this many epochs (and at the '
                                   'end), keep the best checkpoint in <model_dir>/best; 0: off.')
   eval_metric: str = _field('swd', 'Metric of the evaluation during training (lower is better): '
                             'swd (sliced Wasserstein, needs no download; on the points for toy '
                             'data) or kid (needs --inception_graph or --inception_keras_weights).',
-                            EVAL_METRICS)
+                            choices.EVAL_METRICS)
   eval_num_samples: int = _field(1000, 'Generated and real samples per evaluation during '
                                  'training (small: each costs seconds on a CPU).')
   inception_graph: str = _field('', 'classify_image_graph_def.pb of inception-2015-12-05.tgz, '
