@@ -37,6 +37,21 @@ class AtomicWriteTest(tf.test.TestCase):
       self.assertTrue(f.name.endswith('.tmp'), f.name)
       self.assertEqual(glob.glob(os.path.join(self.get_temp_dir(), '*.tfrecord')), [])
 
+  def test_permissions_follow_the_umask(self):
+    # mkstemp would make 0600 files: grids and exports nobody else could read.
+    old = os.umask(0o022)
+    try:
+      path = os.path.join(self.get_temp_dir(), 'shared.png')
+      with files.atomic_write(path, 'wb') as f:
+        f.write(b'x')
+      folder = os.path.join(self.get_temp_dir(), 'export')
+      with files.atomic_directory(folder):
+        pass
+    finally:
+      os.umask(old)
+    self.assertEqual(os.stat(path).st_mode & 0o777, 0o644)
+    self.assertEqual(os.stat(folder).st_mode & 0o777, 0o755)
+
   def test_bad_mode(self):
     with self.assertRaisesRegex(ValueError, "mode='a'"):
       with files.atomic_write(os.path.join(self.get_temp_dir(), 'x'), 'a'):

@@ -60,6 +60,7 @@ def main(argv):
   for name, label in missing:
     print(f'  missing: {name} has no grid for {label}')
   if FLAGS.curves_out:
+    cli.import_tensorflow()  # TensorBoard's event reader loads it: without its start-up lines.
     tags = figures.write_curves(runs, FLAGS.curves_out)
     print(f'Wrote {FLAGS.curves_out}: {", ".join(tags)}')
 

@@ -11,8 +11,8 @@ No TensorFlow here: the PIL-only data tools use it too.
 import contextlib
 import json
 import os
+import secrets
 import shutil
-import tempfile
 
 
 @contextlib.contextmanager
@@ -35,10 +35,21 @@ def atomic_write(path, mode='w', encoding=None):
   # files (`--data=out/*.tfrecord`, a folder's *.png) never matches a half-written one. Writers
   # that pick a format by suffix (PIL) must be told the format.
   base = os.path.basename(path)
-  fd, temp_path = tempfile.mkstemp(prefix=f'.{base}.', suffix='.tmp', dir=directory)
-  os.close(fd)
+  # Created exclusively under a random name ('x'), not with tempfile.mkstemp, so that the file
+  # gets the permissions of the user's umask (mkstemp's are 0600: a grid or an export nobody
+  # else could read).
+  exclusive = 'x' if mode == 'w' else 'xb'
+  for _ in range(100):
+    temp_path = os.path.join(directory, f'.{base}.{secrets.token_hex(4)}.tmp')
+    try:
+      f = open(temp_path, exclusive, encoding=encoding)
+      break
+    except FileExistsError:
+      continue
+  else:
+    raise FileExistsError(f'No free temporary name beside {path!r}')
   try:
-    with open(temp_path, mode, encoding=encoding) as f:
+    with f:
       yield f
     os.replace(temp_path, path)
   except BaseException:
@@ -76,7 +87,7 @@ def atomic_directory(path, replace=True):
   parent = os.path.dirname(os.path.abspath(path))
   os.makedirs(parent, exist_ok=True)
   name = os.path.basename(os.path.normpath(path))
-  staging = tempfile.mkdtemp(prefix=f'.{name}.staging-', dir=parent)
+  staging = _new_directory(parent, f'.{name}.staging-')
   try:
     yield staging
     if not os.path.exists(path):
@@ -86,10 +97,23 @@ def atomic_directory(path, replace=True):
         if not os.path.isdir(path):  # Not a race another writer won: a real failure.
           raise
     elif replace:
-      old = tempfile.mkdtemp(prefix=f'.{name}.old-', dir=parent)
+      old = _new_directory(parent, f'.{name}.old-')
       os.rename(path, os.path.join(old, name))
       os.rename(staging, path)
       shutil.rmtree(old)
   finally:
     if os.path.isdir(staging):
       shutil.rmtree(staging)
+
+
+def _new_directory(parent, prefix):
+  """A new empty folder `parent/prefix<random>`, with the umask's permissions (mkdtemp's are
+  0700)."""
+  for _ in range(100):
+    path = os.path.join(parent, prefix + secrets.token_hex(4))
+    try:
+      os.mkdir(path)
+      return path
+    except FileExistsError:
+      continue
+  raise FileExistsError(f'No free folder name in {parent!r} starting with {prefix!r}')
