@@ -113,14 +113,19 @@ class DivergenceGuardTest(tf.test.TestCase):
 class StopOnSignalTest(tf.test.TestCase):
 
   def test_handler_records_the_first_signal_and_the_second_stops_at_once(self):
-    previous = signal.getsignal(signal.SIGINT)
-    with signals.StopRequest() as request:
-      os.kill(os.getpid(), signal.SIGINT)
-      self.assertEqual(request.received, 'SIGINT')
-      with self.assertRaises(KeyboardInterrupt):
+    # Python's own SIGINT handler first: a process started in the background by a shell without
+    # job control inherits SIGINT ignored, and then the second signal would be ignored too.
+    outer = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+      with signals.StopRequest() as request:
         os.kill(os.getpid(), signal.SIGINT)
-        time.sleep(1)  # The handler runs at the next bytecode; never reached.
-    self.assertIs(signal.getsignal(signal.SIGINT), previous)
+        self.assertEqual(request.received, 'SIGINT')
+        with self.assertRaises(KeyboardInterrupt):
+          os.kill(os.getpid(), signal.SIGINT)
+          time.sleep(1)  # The handler runs at the next bytecode; never reached.
+      self.assertIs(signal.getsignal(signal.SIGINT), signal.default_int_handler)
+    finally:
+      signal.signal(signal.SIGINT, outer)
 
 
 if __name__ == '__main__':
