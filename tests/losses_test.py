@@ -147,18 +147,24 @@ class PenaltyRegistryTest(tf.test.TestCase):
     for name, penalty in losses.PENALTIES.items():
       self.assertEqual(penalty.name, name)
 
+  def _draws(self, batch):
+    return losses.PenaltyDraws(
+        epsilon=np.ones(batch, np.float32), uniform=lambda shape: tf.zeros(shape),
+        normal=lambda shape: tf.zeros(shape), step=tf.constant(0, tf.int64))
+
   def test_gp_adds_the_weighted_penalty_and_logs_it(self):
     term_fn = losses.get_penalty('gp').critic_loss_term
     x = np.zeros((3, 2, 2, 1), np.float32)
     # A linear critic of gradient norm 3: gp = (3 - 1)^2 = 4, weighted by 10.
-    term, metrics = term_fn(self._linear_critic(3.0), x, x, np.ones(3, np.float32), 10.0, 1.0,
-                            False)
+    term, metrics = term_fn(self._linear_critic(3.0), x, x, self._draws(3),
+                            losses.PenaltyOptions(weight=10.0, target=1.0, one_sided=False))
     self.assertAllClose(term, 40.0, atol=1e-4)
     self.assertEqual(list(metrics), list(losses.get_penalty('gp').metrics))
     self.assertAllClose(metrics['gp'], 4.0, atol=1e-5)
     self.assertAllClose(metrics['grad_norm'], 3.0, atol=1e-5)
     # Target and one-sidedness reach the penalty: a norm of 0.5 under target 1, one-sided.
-    term, _ = term_fn(self._linear_critic(0.5), x, x, np.ones(3, np.float32), 10.0, 1.0, True)
+    term, _ = term_fn(self._linear_critic(0.5), x, x, self._draws(3),
+                      losses.PenaltyOptions(weight=10.0, target=1.0, one_sided=True))
     self.assertAllClose(term, 0.0)
 
   def test_clip_constrains_the_critic_and_adds_nothing(self):

@@ -23,6 +23,14 @@ from tfgan_anime import losses
 
 # Random draws per step are numbered below this (2 per critic update, 1 for the generator).
 _DRAWS_PER_STEP = 1024
+# Streams of random numbers. z and epsilon are drawn in STREAM_MAIN, from the seed
+# (seed, step * _DRAWS_PER_STEP + draw); every other purpose folds its own stream number into
+# that seed, so adding one never changes the draws of another (nor a resumed run's).
+STREAM_MAIN = 0
+STREAM_PENALTY = 1  # a penalty's own noise (PenaltyDraws.uniform / .normal)
+STREAM_AUGMENT = 2  # differentiable augmentation of the critic's inputs
+STREAM_INPUT_NOISE = 3  # instance noise on the critic's inputs
+STREAM_LABELS = 4  # fake labels of a conditional GAN
 
 
 class GAN(keras.Model):
@@ -39,11 +47,13 @@ class GAN(keras.Model):
     gp_weight: lambda (10 in the WGAN-GP paper; 0.5 and 5 in the report).
     gp_target: the gradient norm the penalty pulls towards (1).
     gp_one_sided: penalise only norms above gp_target.
+    penalty_every: apply the penalty every this many generator steps, scaled by it (lazy
+      regularisation; the penalty decides whether it supports this).
     seed: base seed of the z and epsilon draws.
   """
 
   def __init__(self, generator, critic, z_dim, n_critic=1, penalty='none', gp_weight=10.0,
-               gp_target=1.0, gp_one_sided=False, seed=0, **kwargs):
+               gp_target=1.0, gp_one_sided=False, penalty_every=1, seed=0, **kwargs):
     super().__init__(**kwargs)
     if isinstance(n_critic, bool) or not isinstance(n_critic, int) or not 1 <= n_critic <= 100:
       raise ValueError(f'n_critic must be an integer in [1, 100]. Received: n_critic={n_critic!r}')
@@ -59,6 +69,9 @@ class GAN(keras.Model):
     self.gp_weight = float(gp_weight)
     self.gp_target = float(gp_target)
     self.gp_one_sided = bool(gp_one_sided)
+    self.penalty_options = losses.PenaltyOptions(
+        weight=self.gp_weight, target=self.gp_target, one_sided=self.gp_one_sided,
+        every=int(penalty_every))
     self.seed = int(seed)
     # Generator updates done; drives the random draws, so it is saved with the checkpoint.
     self.step = self.add_weight(name='step', shape=(), dtype='int64', initializer='zeros',
@@ -105,22 +118,33 @@ class GAN(keras.Model):
   def call(self, z, training=False):
     return self.generator(z, training=training)
 
-  def _normal(self, shape, draw):
+  def _normal(self, shape, draw, stream=STREAM_MAIN):
     """N(0, 1) draw number `draw` of this step, the replica's slice of the global batch."""
-    return self._replica_slice(shape, draw, tf.random.stateless_normal)
+    return self._replica_slice(shape, draw, tf.random.stateless_normal, stream)
 
-  def _uniform(self, shape, draw):
-    return self._replica_slice(shape, draw, tf.random.stateless_uniform)
+  def _uniform(self, shape, draw, stream=STREAM_MAIN):
+    return self._replica_slice(shape, draw, tf.random.stateless_uniform, stream)
 
-  def _replica_slice(self, shape, draw, sampler):
+  def _replica_slice(self, shape, draw, sampler, stream=STREAM_MAIN):
+    """Draw `draw` of this step in `stream`: [B_local, ...] of the global [B_local * R, ...]."""
     ctx = tf.distribute.get_replica_context()
     replicas = ctx.num_replicas_in_sync if ctx is not None else 1
     replica = ctx.replica_id_in_sync_group if ctx is not None else 0
     local = shape[0]
     seed = tf.stack([tf.constant(self.seed, tf.int64),
                      self.step * _DRAWS_PER_STEP + draw])
+    if stream != STREAM_MAIN:
+      seed = tf.random.experimental.stateless_fold_in(seed, stream)
     values = sampler([local * replicas] + list(shape[1:]), seed=seed)
     return values[local * replica:local * (replica + 1)]
+
+  def _penalty_draws(self, batch, update):
+    """The PenaltyDraws of critic update `update` of this step."""
+    return losses.PenaltyDraws(
+        epsilon=self._uniform([batch], draw=2 * update + 1),
+        uniform=lambda shape: self._uniform(shape, draw=update, stream=STREAM_PENALTY),
+        normal=lambda shape: self._normal(shape, draw=update, stream=STREAM_PENALTY),
+        step=self.step)
 
   def train_step(self, data):
     self._train_step_traces += 1  # Python runs only while tracing.
@@ -140,10 +164,9 @@ class GAN(keras.Model):
         d_loss = self.d_loss_fn(real_logits, fake_logits)
         penalty_metrics = {}
         if self._penalty.critic_loss_term is not None:
-          epsilon = self._uniform([batch], draw=2 * i + 1)
           term, penalty_metrics = self._penalty.critic_loss_term(
-              lambda x: self.critic(x, training=True), real, fake, epsilon, self.gp_weight,
-              self.gp_target, self.gp_one_sided)
+              lambda x: self.critic(x, training=True), real, fake,
+              self._penalty_draws(batch, i), self.penalty_options)
           d_loss += term
         d_total = self.d_optimizer.scale_loss(tf.cast(d_loss, tf.float32) * scale)
       grads = tape.gradient(d_total, self.critic.trainable_variables)

@@ -153,14 +153,50 @@ def gradient_penalty(critic_fn, real, fake, epsilon, target=1.0, one_sided=False
 
 
 @dataclasses.dataclass(frozen=True)
+class PenaltyOptions:
+  """The --penalty settings a critic_loss_term reads.
+
+  Attributes:
+    weight: the penalty's coefficient (lambda of WGAN-GP).
+    target: the gradient norm pulled towards (1 for 1-Lipschitz).
+    one_sided: penalise only norms above `target` (WGAN-LP).
+    every: apply the term every `every` generator steps, scaled by `every` (lazy
+      regularisation); 1 applies it at every critic update.
+  """
+  weight: float = 10.0
+  target: float = 1.0
+  one_sided: bool = False
+  every: int = 1
+
+
+@dataclasses.dataclass(frozen=True)
+class PenaltyDraws:
+  """The random numbers of one critic update, for a critic_loss_term.
+
+  All are stateless functions of (seed, step, update), so a resumed run draws the same ones.
+
+  Attributes:
+    epsilon: [B] in [0, 1], one interpolation weight per real/fake pair (U[0, 1]).
+    uniform: fn(shape) -> U[0, 1) float32 values of `shape` (batch axis first, this replica's
+      slice), for a penalty's own noise; each call of one update returns the same draw.
+    normal: fn(shape) -> N(0, 1) float32 values, likewise.
+    step: the int64 generator step now (for lazy regularisation).
+  """
+  epsilon: tf.Tensor
+  uniform: Callable[..., tf.Tensor]
+  normal: Callable[..., tf.Tensor]
+  step: tf.Tensor
+
+
+@dataclasses.dataclass(frozen=True)
 class Penalty:
   """What one --penalty does to the critic.
 
   Attributes:
     name: the --penalty name (the same names as choices.PENALTIES).
-    critic_loss_term: None, or fn(critic_fn, real, fake, epsilon, weight, target, one_sided) ->
-      (term, metrics): the scalar float32 `term` added to the critic's loss (weight included) and
-      a dict of scalar metrics to log. `epsilon` is [B] in [0, 1], one per real/fake pair.
+    critic_loss_term: None, or fn(critic_fn, real, fake, draws, options) -> (term, metrics):
+      the scalar float32 `term` added to the critic's loss (weight included) and a dict of
+      scalar metrics to log. `draws` is a PenaltyDraws, `options` a PenaltyOptions.
     metrics: the names of those metrics, in the order they are logged.
     clips_weights: the critic's weights are clipped to [-clip_value, clip_value] after every
       update (a constraint set when the critic is built; see penalty_constraint).
@@ -171,11 +207,11 @@ class Penalty:
   clips_weights: bool = False
 
 
-def _gradient_penalty_term(critic_fn, real, fake, epsilon, weight, target, one_sided):
+def _gradient_penalty_term(critic_fn, real, fake, draws, options):
   """weight * gradient_penalty, logged as `gp` (unweighted) and `grad_norm` (batch mean)."""
-  gp, norms = gradient_penalty(critic_fn, real, fake, epsilon, target=target,
-                               one_sided=one_sided)
-  return weight * gp, {'gp': gp, 'grad_norm': tf.reduce_mean(norms)}
+  gp, norms = gradient_penalty(critic_fn, real, fake, draws.epsilon, target=options.target,
+                               one_sided=options.one_sided)
+  return options.weight * gp, {'gp': gp, 'grad_norm': tf.reduce_mean(norms)}
 
 
 # name -> Penalty. The flag --penalty takes these names.
