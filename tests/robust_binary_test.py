@@ -213,7 +213,8 @@ class ExactResumeTest(tf.test.TestCase):
     self.assertContainsSubset(['train/d_loss', 'train/g_loss', 'train/w_dist', 'train/gp'],
                               expected)
     for tag, (steps, values) in expected.items():
-      self.assertAllEqual(steps, np.arange(1, N + 1), msg=tag)
+      if tag.startswith('train/'):  # The others (diversity/) are logged at epoch ends.
+        self.assertAllEqual(steps, np.arange(1, N + 1), msg=tag)
       self.assertAllEqual(resumed[tag][0], steps, msg=tag)
       self.assertAllEqual(resumed[tag][1], values, msg=tag)
 
