@@ -144,6 +144,57 @@ class ChannelsTest(tf.test.TestCase):
     self.assertAllClose(element, np.full(element.shape, self.RED_LUMA / 127.5 - 1.0))
 
 
+class FolderCacheTest(tf.test.TestCase):
+  """--cache on a folder: the uncached stream's index-based order, from any position."""
+
+  def _folder(self, count=6):
+    root = os.path.join(self.get_temp_dir(), 'images')
+    rng = np.random.default_rng(0)
+    for i in range(count):
+      _save(os.path.join(root, f'{i}.png'), rng.integers(0, 256, (8, 8, 3), dtype=np.uint8))
+    return root
+
+  def _images(self, dataset, num_elements):
+    return [image.tobytes() for element in dataset.take(num_elements)
+            for image in np.asarray(element).reshape((-1, 4, 4, 3))]
+
+  def test_the_cached_stream_is_the_uncached_one_from_any_position(self):
+    root = self._folder()
+    prefix = os.path.join(self.get_temp_dir(), 'cache', 'folder')
+    os.makedirs(os.path.dirname(prefix))
+
+    def stream(cache, start=0, seed=5):
+      dataset, _ = pipeline.make_dataset(root, 4, batch_size=2, n_critic=1, seed=seed,
+                                         cache=cache, start_position=start)
+      return dataset
+
+    plain = self._images(stream(None), 12)  # 24 images: four epochs of 6.
+    for cache in ('memory', prefix):
+      cached = stream(cache)
+      self.assertEqual(self._images(cached, 12), plain)
+      # A second iterator of the same dataset (Keras opens one more under a strategy) reads
+      # the same order: no seed generator shared between iterators.
+      self.assertEqual(self._images(cached, 12), plain)
+      # A resumed run's stream: from image 8, in the second epoch.
+      self.assertEqual(self._images(stream(cache, start=8), 8), plain[8:])
+    self.assertNotEqual(self._images(stream('memory', seed=6), 12), plain)
+
+  def test_epochs_larger_than_the_shuffle_buffer_are_shuffled_in_blocks(self):
+    files = pil_images.list_images(self._folder(10))
+    key = lambda dataset, n: [x.numpy().tobytes() for x in dataset.take(n)]  # pylint: disable=g-long-lambda,unnecessary-lambda-assignment
+    with mock.patch.object(folder, 'CACHE_SHUFFLE_BUFFER', 4):  # Blocks of 4, 4 and 2.
+      stream = key(pipeline.cached_folder_images(files, 4, seed=3, cache='memory'), 30)
+      resumed = key(pipeline.cached_folder_images(files, 4, seed=3, cache='memory', start=13),
+                    17)
+    in_order = key(folder.folder_dataset(files, 4, shuffle=False), 10)
+    self.assertEqual(resumed, stream[13:])
+    for epoch in range(3):
+      images = stream[10 * epoch:10 * (epoch + 1)]
+      for first, last in ((0, 4), (4, 8), (8, 10)):  # Each block is a permutation of its files.
+        self.assertCountEqual(images[first:last], in_order[first:last])
+    self.assertNotEqual(stream[:10], stream[10:20])  # A new permutation each epoch.
+
+
 class ShardPipelineTest(tf.test.TestCase):
   """make_dataset on TFRecord shards: the same images as the folder, split by file."""
 

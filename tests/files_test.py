@@ -2,6 +2,7 @@
 
 import glob
 import os
+from unittest import mock
 
 import tensorflow as tf
 
@@ -86,6 +87,64 @@ class AtomicDirectoryTest(tf.test.TestCase):
         raise KeyError('midway')
     self.assertEqual(os.listdir(path), ['first'])
     self.assertEqual(os.listdir(self.get_temp_dir()), ['export'])
+
+
+class FsyncOrderTest(tf.test.TestCase):
+  """With fsync on (--fsync, the default): the data, then the rename, then the folder."""
+
+  def _recording(self):
+    events = []
+    real_fsync, real_replace, real_rename = os.fsync, os.replace, os.rename
+
+    def fsync(fd):
+      name = os.path.basename(os.readlink(f'/proc/self/fd/{fd}'))
+      events.append(('fsync', 'temp' if name.endswith('.tmp') or '.staging-' in name else name))
+      real_fsync(fd)
+
+    def replace(src, dst):
+      events.append(('rename', os.path.basename(dst)))
+      return real_replace(src, dst)
+
+    def rename(src, dst):
+      events.append(('rename', os.path.basename(dst)))
+      return real_rename(src, dst)
+
+    patches = [mock.patch.object(os, 'fsync', fsync), mock.patch.object(os, 'replace', replace),
+               mock.patch.object(os, 'rename', rename)]
+    for patch in patches:
+      patch.start()
+      self.addCleanup(patch.stop)
+    return events
+
+  def test_atomic_write(self):
+    folder = os.path.join(self.get_temp_dir(), 'written')
+    os.makedirs(folder)
+    events = self._recording()
+    files.write_json(os.path.join(folder, 'scan.json'), {'a': 1})
+    self.assertEqual(events, [('fsync', 'temp'), ('rename', 'scan.json'), ('fsync', 'written')])
+
+  def test_atomic_directory(self):
+    parent = os.path.join(self.get_temp_dir(), 'exports')
+    os.makedirs(parent)
+    events = self._recording()
+    with files.atomic_directory(os.path.join(parent, 'export')) as staging:
+      os.makedirs(os.path.join(staging, 'variables'))
+      for name in ('saved_model.pb', os.path.join('variables', 'variables.index')):
+        with open(os.path.join(staging, name), 'wb') as f:
+          f.write(b'x')
+    # Every file, then every folder deepest first, then the rename, then the parent.
+    self.assertEqual(events, [('fsync', 'variables.index'), ('fsync', 'variables'),
+                              ('fsync', 'saved_model.pb'), ('fsync', 'temp'),
+                              ('rename', 'export'), ('fsync', 'exports')])
+
+  def test_off(self):
+    events = self._recording()
+    files.set_fsync(False)
+    try:
+      files.write_text(os.path.join(self.get_temp_dir(), 'fast.txt'), 'x')
+    finally:
+      files.set_fsync(True)
+    self.assertEqual(events, [('rename', 'fast.txt')])
 
 
 if __name__ == '__main__':

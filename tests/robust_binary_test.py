@@ -1,14 +1,16 @@
 """The training binary survives kills and signals and resumes bit for bit; bad input fails in one line.
 
 One uninterrupted run of N steps is compared with a run interrupted four times, each at a
-different kind of moment, every time resumed by rerunning the same command:
+different kind of moment, every time resumed by rerunning the same command (scalars logged at
+every step, so that the curves are compared point by point):
   A. kill -9 in the middle of writing checkpoint 6 (shards written, not yet merged);
   B. kill -9 after checkpoint 9 is complete but before the state file names it;
   C. kill -9 at a random moment shortly after a checkpoint;
   D. SIGTERM: the binary saves at the next step boundary and exits 75;
   E. the last run trains to N.
-With --deterministic, the final checkpoints must hold the same values, bit for bit, and the
-exports must generate the same images.
+With --deterministic, the final checkpoints must hold the same values, bit for bit, the
+exports must generate the same images, and every scalar of the TensorBoard logs (as TensorBoard
+shows a run resumed over its own steps) must be the same.
 """
 
 import concurrent.futures
@@ -27,6 +29,7 @@ import tensorflow as tf
 
 import testing_utils
 from tfgan_anime import export
+from tfgan_anime.reporting import runs
 
 N = 30
 
@@ -99,7 +102,7 @@ class ExactResumeTest(tf.test.TestCase):
     cls.flags = [f'--data={cls.data}', '--resolution=16', '--z_dim=8', '--g_base_width=4',
                  '--d_base_width=4', '--batch_size=2', '--n_critic=2', '--steps_per_epoch=6',
                  '--num_samples=4', '--checkpoint_every_steps=3', f'--train_steps={N}',
-                 '--deterministic']
+                 '--deterministic', '--log_every_steps=1']
     cls.straight_dir = os.path.join(cls.root, 'straight')
     cls.dir = os.path.join(cls.root, 'interrupted')
     flags = cls.flags + [f'--model_dir={cls.dir}']
@@ -200,6 +203,20 @@ class ExactResumeTest(tf.test.TestCase):
     z = np.random.default_rng(7).standard_normal((6, 8)).astype(np.float32)
     self.assertAllEqual(export.load_generator(os.path.join(self.straight_dir, 'export'))(z),
                         export.load_generator(os.path.join(self.dir, 'export'))(z))
+
+  def test_resumed_run_logs_every_scalar_of_the_straight_run(self):
+    straight, e = self.straight.value, self.e.value
+    self.assertEqual(straight.returncode, 0, straight.stderr[-2000:])
+    self.assertEqual(e.returncode, 0, e.stderr[-2000:])
+    expected, resumed = runs.read_scalars(self.straight_dir), runs.read_scalars(self.dir)
+    self.assertEqual(sorted(resumed), sorted(expected))
+    self.assertContainsSubset(['train/d_loss', 'train/g_loss', 'train/w_dist', 'train/gp'],
+                              expected)
+    for tag, (steps, values) in expected.items():
+      if tag.startswith('train/'):  # The others (diversity/) are logged at epoch ends.
+        self.assertAllEqual(steps, np.arange(1, N + 1), msg=tag)
+      self.assertAllEqual(resumed[tag][0], steps, msg=tag)
+      self.assertAllEqual(resumed[tag][1], values, msg=tag)
 
 
 class BadInputTest(tf.test.TestCase):

@@ -2,10 +2,12 @@
 
 import math
 import os
+from unittest import mock
 
 import numpy as np
 import tensorflow as tf
 
+from tfgan_anime import files
 from tfgan_anime.training import checkpoints
 from tfgan_anime import config as config_lib
 from tfgan_anime.training import loop as train_lib
@@ -127,6 +129,61 @@ class RunCheckpointsTest(tf.test.TestCase):
     back.make_latest(2)
     self.assertEqual(checkpoints.RunCheckpoints(_tiny_gan(), self.dir, 1).latest_step(), 2)
 
+  def test_rollback_factors_compound_and_are_saved_at_once(self):
+    ckpts = self._checkpoints()
+    rates = self.gan.learning_rates()
+    self._at(ckpts, 2)
+    for _ in range(2):  # Two rollbacks in a row, both to the checkpoint of step 2.
+      self.assertEqual(ckpts.restore(), 2)
+      ckpts.record_rollback(0.5)
+    self.assertAllClose(self.gan.learning_rates(), [r * 0.25 for r in rates])
+    self.assertEqual(int(ckpts.state.rollbacks.numpy()), 2)
+    # No checkpoint was saved since: a new process (a resume after kill -9) restores step 2
+    # and still has both rollbacks and the factor 0.5**2.
+    gan = _tiny_gan()
+    again = checkpoints.RunCheckpoints(gan, self.dir, max_to_keep=3)
+    self.assertEqual(again.restore(), 2)
+    self.assertAllClose(gan.learning_rates(), [r * 0.25 for r in rates])
+    self.assertEqual(int(again.state.rollbacks.numpy()), 2)
+    self.assertAllClose(again.state.lr_factor.numpy(), 0.25)
+    # A checkpoint saved after the rollbacks holds the factor and its rates; restoring it does
+    # not apply the factor twice.
+    gan.step.assign(4)
+    again.save(4)
+    gan = _tiny_gan()
+    third = checkpoints.RunCheckpoints(gan, self.dir, max_to_keep=3)
+    self.assertEqual(third.restore(), 4)
+    self.assertAllClose(gan.learning_rates(), [r * 0.25 for r in rates])
+
+  def test_checkpoint_files_are_fsynced_before_the_state_file_names_them(self):
+    # Each fsync is recorded with the checkpoint the state file names at that moment: the
+    # state file is renamed (by TensorFlow, in C++) only after the data and the folder.
+    events = []
+    real_fsync = os.fsync
+
+    def fsync(fd):
+      named = tf.train.latest_checkpoint(self.dir)
+      events.append((os.path.basename(os.readlink(f'/proc/self/fd/{fd}')),
+                     os.path.basename(named)))
+      real_fsync(fd)
+
+    ckpts = self._checkpoints()
+    self._at(ckpts, 1)
+    with mock.patch.object(os, 'fsync', fsync):
+      self._at(ckpts, 2)
+    directory = os.path.basename(self.dir)
+    self.assertEqual(events, [
+        ('ckpt-2.data-00000-of-00001', 'ckpt-1'), ('ckpt-2.index', 'ckpt-1'),
+        (directory, 'ckpt-1'),  # Data, then the folder, then the rename:
+        ('checkpoint', 'ckpt-2'), (directory, 'ckpt-2')])  # the rename made durable.
+    events.clear()
+    files.set_fsync(False)  # --fsync=false
+    try:
+      with mock.patch.object(os, 'fsync', fsync):
+        self._at(ckpts, 3)
+    finally:
+      files.set_fsync(True)
+    self.assertEqual(events, [])
 
 if __name__ == '__main__':
   tf.test.main()

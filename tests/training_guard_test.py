@@ -3,6 +3,7 @@
 The binary tests (robust_binary_test) cover running out of rollbacks (exit 3) and SIGTERM.
 """
 
+import dataclasses
 import math
 import os
 import shutil
@@ -15,6 +16,7 @@ import tensorflow as tf
 
 import testing_utils
 from tfgan_anime import config as config_lib
+from tfgan_anime.reporting import runs
 from tfgan_anime.training import guard
 from tfgan_anime.training import signals
 from tfgan_anime.training import loop as train_lib
@@ -108,6 +110,61 @@ class DivergenceGuardTest(tf.test.TestCase):
   def test_nonfinite_logs(self):
     self.assertEqual(guard.nonfinite_logs({'a': 1.0, 'b': math.inf, 'c': np.float32('nan'),
                                            'd': tf.constant(2.0)}), ['b', 'c'])
+
+
+class GuardUnderStrategyTest(tf.test.TestCase):
+  """2 replicas (logical CPUs), --cache: two NaNs at step 4, two rollbacks, an exact resume."""
+
+  def test_rollbacks_compound_and_the_resume_is_exact(self):
+    if len(tf.config.list_logical_devices('CPU')) < 2:
+      self.skipTest('needs 2 logical CPUs (tests/conftest.py)')
+    root = self.get_temp_dir()
+    data = testing_utils.make_folder(os.path.join(root, 'images'), count=12)
+    config = config_lib.TrainConfig(
+        model_dir=os.path.join(root, 'straight'), data=data, resolution=8, z_dim=4,
+        g_base_width=2, d_base_width=2, batch_size=4, n_critic=1, steps_per_epoch=2,
+        train_steps=6, checkpoint_every_steps=2, num_samples=2, export=False, cache='memory',
+        max_rollbacks=2, rollback_lr_factor=0.5, g_lr=2e-4, d_lr=2e-4, log_every_steps=1)
+
+    def train(config, inject):
+      strategy = tf.distribute.MirroredStrategy(['/cpu:0', '/cpu:1'])
+      log = []
+      extra = [guard.InjectNaN(4, times=2)] if inject else []
+      result = train_lib.train(config, strategy=strategy, log=log.append, extra_callbacks=extra)
+      return result, [line for line in log if line.startswith('Divergence guard:')]
+
+    straight, lines = train(config, inject=True)
+    self.assertEqual((straight.step, straight.rollbacks), (6, 2))
+    # Both rollbacks go back to step 2; the second rate is 2e-4 * 0.5**2.
+    self.assertLen(lines, 2)
+    self.assertIn('rolled back to step 2 (rollback 1 of 2)', lines[0])
+    self.assertIn('learning rates now g 0.0001, d 0.0001', lines[0])
+    self.assertIn('rolled back to step 2 (rollback 2 of 2)', lines[1])
+    self.assertIn('learning rates now g 5e-05, d 5e-05', lines[1])
+    # Stopped at step 5 (after both rollbacks), then resumed to 6 in a new strategy.
+    resumed = dataclasses.replace(config, model_dir=os.path.join(root, 'resumed'))
+    self.assertEqual(train(dataclasses.replace(resumed, train_steps=5), inject=True)[0].step, 5)
+    result, lines = train(resumed, inject=False)
+    self.assertEqual((result.step, result.rollbacks, lines), (6, 2, []))
+    compared = testing_utils.assert_same_checkpoints(
+        self, *(os.path.join(root, run, 'checkpoints') for run in ('straight', 'resumed')))
+    self.assertGreater(compared, 10)
+    # The checkpoint holds 6 steps of 4 images plus the 2 x 2 steps skipped at the rollbacks.
+    reader = _reader(config.model_dir, 6)
+    self.assertEqual(_value(reader, 'run_state/data_position'), 10 * 4)
+    self.assertAllClose(_value(reader, 'run_state/lr_factor'), 0.25)
+    expected, got = (runs.read_scalars(os.path.join(root, run)) for run in ('straight', 'resumed'))
+    self.assertEqual(sorted(got), sorted(expected))
+    self.assertIn('train/d_loss', expected)
+    for tag, (steps, values) in expected.items():
+      if tag.startswith('train/'):
+        self.assertAllEqual(steps, [1, 2, 3, 4, 5, 6], msg=tag)
+        self.assertAllEqual(got[tag][0], steps, msg=tag)
+      # The stop at step 5 also logged the end-of-training diversity/ there: the straight run's
+      # points, and maybe that one.
+      at = np.isin(got[tag][0], steps)
+      self.assertAllEqual(got[tag][0][at], steps, msg=tag)
+      self.assertAllEqual(got[tag][1][at], values, msg=tag)
 
 
 class StopOnSignalTest(tf.test.TestCase):

@@ -109,6 +109,10 @@ class TrainConfig:
   deterministic: bool = _field(
       False, 'Make every op deterministic (tf.config.experimental.enable_op_determinism): '
       'a run stopped and resumed then equals an uninterrupted one bit for bit. Slower on GPU.')
+  fsync: bool = _field(
+      True, 'fsync every checkpoint, export, record and data scan before it is named, so that '
+      'a power cut loses at most the last save, never the checkpoint a resume reads. false: '
+      'safe against a killed process only.')
   log_every_steps: int = _field(10, 'TensorBoard scalars every this many steps.')
   export: bool = _field(True, 'Export the generator as a SavedModel at the end.')
   dry_run: bool = _field(False, 'Print the resolved options, then both networks\' layers and '

@@ -181,14 +181,15 @@ class GAN(keras.Model):
     self.g_optimizer.apply_gradients(zip(grads, self.generator.trainable_variables))
     self.step.assign_add(1)
 
-    # Metrics describe the last critic update of the step.
-    self._trackers['d_loss'].update_state(d_loss)
-    self._trackers['g_loss'].update_state(g_loss)
-    self._trackers['w_dist'].update_state(
-        tf.reduce_mean(real_logits) - tf.reduce_mean(fake_logits))
-    for name, value in penalty_metrics.items():
-      self._trackers[name].update_state(value)
-    logs = {name: tracker.result() for name, tracker in self._trackers.items()}
+    # Metrics describe the last critic update of the step. Each step returns its own values, so
+    # a logged curve is a function of the step alone: a resumed run logs what an uninterrupted
+    # one does (the trackers' epoch means, which restart at a resume, go to Keras' history).
+    values = dict(penalty_metrics, d_loss=d_loss, g_loss=g_loss,
+                  w_dist=tf.reduce_mean(real_logits) - tf.reduce_mean(fake_logits))
+    logs = {}
+    for name, tracker in self._trackers.items():
+      tracker.update_state(values[name])
+      logs[name] = tf.cast(values[name], tf.float32)
     if distribute.in_multi_worker_mode(tf.distribute.get_strategy()):
       # Keras reduces step outputs across workers with strategy.reduce(MEAN, axis=0), which
       # fails on scalars ("Invalid reduction dimension 0 for input with 0 dimensions",

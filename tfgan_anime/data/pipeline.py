@@ -186,13 +186,59 @@ def make_dataset(data, resolution, batch_size, n_critic=1, seed=0, cache=None, c
         f'n_critic = {batch_size * n_critic}). Received: data={data!r} with '
         f'{len(scanned.files)} readable images; accepted: at least {batch_size * n_critic}, or '
         'a smaller --batch_size or --n_critic')
-  images = folder_lib.folder_dataset(scanned.files, resolution, shuffle=True, seed=seed,
-                                     cache=cache, routes=scanned.routes, start=start_position,
-                                     channels=channels)
+  if cache:
+    images = cached_folder_images(scanned.files, resolution, seed, cache, routes=scanned.routes,
+                                  start=start_position, channels=channels)
+  else:
+    images = folder_lib.folder_dataset(scanned.files, resolution, shuffle=True, seed=seed,
+                                       routes=scanned.routes, start=start_position,
+                                       channels=channels)
   dataset = group_for_critic(images, batch_size, n_critic).prefetch(tf.data.AUTOTUNE)
   return dataset, DataInfo(folder=scanned.folder, num_images=len(scanned.files),
                            skipped=scanned.skipped, num_pil=scanned.routes.count('pil'),
                            num_checked=scanned.num_checked, changes=scanned.changes)
+
+
+def cached_folder_images(files, resolution, seed, cache, routes=None, start=0, channels=3):
+  """The folder stream of `folder.folder_dataset`, decoded once into a cache; the same order.
+
+  Decoded images are cached in file order on the first pass. Each epoch is then read in blocks
+  of up to `folder.CACHE_SHUFFLE_BUFFER` images, and block k of the stream comes out in the
+  stateless permutation drawn from (seed, k) (k is the epoch when an epoch is one block): the
+  stream is a function of (seed, i) alone, not of how many iterators opened it or in which
+  order (a shuffle buffer that reshuffles each epoch draws from a seed generator that every
+  iterator of the dataset shares, and Keras opens an extra one under a strategy). An epoch of
+  one block, up to 10000 images, is the uncached stream's order exactly. Starting at `start`
+  skips whole blocks, then images within one, all read from the cache.
+
+  Args:
+    files: image paths, sorted (see `scan.scan_folder`); routes: 'tf' or 'pil' per file.
+    resolution, channels: as for `folder.folder_dataset`.
+    seed: the permutation seed.
+    cache: 'memory', or a file path prefix for tf.data's on-disk cache.
+    start: index in the stream of the first image returned.
+  Returns:
+    An endless tf.data.Dataset of uint8 [resolution, resolution, channels].
+  """
+  count = len(files)
+  decoded = folder_lib.folder_dataset(files, resolution, shuffle=False, routes=routes,
+                                      channels=channels).take(count)
+  decoded = decoded.cache('' if cache == 'memory' else cache)
+  block = min(count, folder_lib.CACHE_SHUFFLE_BUFFER)
+  blocks_per_epoch = -(-count // block)
+  epoch, within = divmod(int(start), count)
+  first_block, offset = divmod(within, block)
+
+  def permute(k, images):
+    # Block k of the stream: with one block per epoch, k is the epoch, as in folder_dataset.
+    size = tf.cast(tf.shape(images)[0], tf.int64)
+    order = tf.random.experimental.index_shuffle(
+        tf.range(size), seed=tf.stack([tf.constant(seed, tf.int64), k]), max_index=size - 1)
+    return tf.gather(images, order)
+
+  blocks = decoded.batch(block).repeat().enumerate()
+  blocks = blocks.skip(epoch * blocks_per_epoch + first_block)
+  return blocks.map(permute).unbatch().skip(offset)
 
 
 def count_records(files):

@@ -9,6 +9,7 @@ from tfgan_anime.models import mlp
 from tfgan_anime.models import paper
 from tfgan_anime.models import talk
 from tfgan_anime.training import checkpoints as checkpoints_lib
+from tfgan_anime.training import loss_scale as loss_scale_lib
 from tfgan_anime.training import precision
 
 
@@ -18,7 +19,8 @@ def make_optimizer(name, learning_rate, beta1, beta2, decay_steps=None, loss_sca
   With `decay_steps` the rate falls linearly from `learning_rate` to 0 over that many updates of
   this optimiser (its own iteration count, saved in checkpoints, so a resumed run continues the
   schedule). With `loss_scale` (for mixed_float16) it is wrapped in a LossScaleOptimizer, whose
-  dynamic scale is saved in checkpoints with the optimiser it wraps.
+  dynamic scale is saved in checkpoints with the optimiser it wraps; under a strategy its
+  replicas skip an overflowing step together (training/loss_scale.py).
   """
   if decay_steps:
     learning_rate = keras.optimizers.schedules.PolynomialDecay(
@@ -30,7 +32,7 @@ def make_optimizer(name, learning_rate, beta1, beta2, decay_steps=None, loss_sca
   else:
     raise ValueError(f'Unknown optimizer. Received: optimizer={name!r}; accepted: adam, rmsprop')
   if loss_scale:
-    optimizer = keras.optimizers.LossScaleOptimizer(optimizer)
+    optimizer = loss_scale_lib.LossScaleOptimizer(optimizer)
   return optimizer
 
 

@@ -142,7 +142,14 @@ class SampleGrid(StepCallback):
 
 
 class ScalarLogger(StepCallback):
-  """Writes the step's metrics (Keras' epoch-to-date means) to TensorBoard every N steps."""
+  """Writes the step's metrics to TensorBoard every N steps.
+
+  The values are the step's own (gan.GAN.train_step), not Keras' epoch-to-date means, so that
+  every point is a function of the step alone and a resumed run's curves equal an uninterrupted
+  run's. Each write is flushed (the writer would wait up to 2 minutes), and this runs before the
+  Checkpointer: a run killed after a checkpoint has every point up to it on disk, and its resume
+  logs the rest.
+  """
 
   def __init__(self, writer, every_steps):
     super().__init__(every_steps=every_steps)
@@ -153,6 +160,7 @@ class ScalarLogger(StepCallback):
       with self.writer.as_default():
         for name, value in logs.items():
           tf.summary.scalar(f'train/{name}', float(np.asarray(value)), step=step)
+      self.writer.flush()
 
 
 class ToyPlots(SampleGrid):

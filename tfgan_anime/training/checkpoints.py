@@ -12,23 +12,38 @@ them into `ckpt-N.data-*` and `ckpt-N.index` (MergeV2Checkpoints), and only then
 (file_io.atomic_write_string_to_file). It records the new state before deleting old checkpoints.
 A run resumes only from the checkpoint the state file names, so a process killed at any moment,
 kill -9 included, leaves at worst the orphan files of an unfinished save, which nothing reads,
-and loses only the steps since the last completed save. (Nothing is fsynced: a power cut, unlike
-a killed process, can still lose recently written files.) This module adds two rules:
+and loses only the steps since the last completed save.
+
+Power cuts. With --fsync (the default) the new checkpoint's files and then the folder are
+fsynced before the state file is renamed to name them (a write callback that the manager runs
+before it records its state), and the state file and the folder once more after the rename. A
+power cut then leaves the state file naming a checkpoint whose files are on the disk whole: at
+worst the last save is lost, never the checkpoint a resume reads. (TensorFlow writes the state
+file's temporary copy without an fsync of its own. ext4, whose default auto_da_alloc flushes a
+file renamed over another, and XFS keep that rename after its data; elsewhere a cut between the
+rename and the fsync that follows it could leave the state file empty.)
+
+This module adds two rules:
 - a checkpoint is written only when every variable in it is finite, so a NaN never replaces a
   good checkpoint (the divergence guard rolls back to the latest one);
 - the latest checkpoint is never rewritten in place (a save at the step it already holds is
   skipped): its index and data files are replaced one after the other, not together.
 """
 
+import glob
+import json
 import os
 import time
 
 import tensorflow as tf
 
+from tfgan_anime import files
 from tfgan_anime.errors import UserError
 from tfgan_anime.training import callbacks
 
 KEPT_SUBDIR = 'kept'
+# The run's rollback count and cumulative learning-rate factor, written at each rollback.
+ROLLBACKS_FILE = 'rollbacks.json'
 
 
 class RunState(tf.Module):
@@ -39,6 +54,9 @@ class RunState(tf.Module):
     # Images of the training stream consumed: the stream of a resumed run starts here.
     self.data_position = tf.Variable(0, dtype=tf.int64, trainable=False, name='data_position')
     self.rollbacks = tf.Variable(0, dtype=tf.int64, trainable=False, name='rollbacks')
+    # The product of --rollback_lr_factor over every rollback: the optimisers' rates in this
+    # checkpoint are the flags' (or the schedule's) times this.
+    self.lr_factor = tf.Variable(1.0, dtype=tf.float64, trainable=False, name='lr_factor')
 
 
 def make_checkpoint(gan, run_state=None):
@@ -96,6 +114,8 @@ class RunCheckpoints:
     self._segment = (0, 0)
     # Steps whose save was refused because a variable was not finite.
     self.refused = []
+    # Run by the managers after a checkpoint's files are written, before the state file names it.
+    self._options = tf.train.CheckpointOptions(experimental_write_callbacks=[self._sync_files])
 
   def variables(self):
     """Every variable a checkpoint holds."""
@@ -151,7 +171,44 @@ class RunCheckpoints:
                         f'one of the saved steps ({steps}) in {self.directory}')
       path = available[step]
     self.checkpoint.restore(path).assert_existing_objects_matched()
+    self._apply_rollback_record()
     return int(self.gan.step.numpy())
+
+  def record_rollback(self, lr_factor=1.0):
+    """Counts a rollback just restored, scales both learning rates by `lr_factor`, and writes the
+    count and the cumulative factor at once (ROLLBACKS_FILE), not at the next checkpoint.
+
+    The factor compounds: the checkpoint restored may predate earlier rollbacks, and restore()
+    brings its rates to the cumulative factor first, so a second rollback to the same
+    checkpoint gives lr * factor**2.
+    """
+    self.state.rollbacks.assign_add(1)
+    self.state.lr_factor.assign(self.state.lr_factor * lr_factor)
+    if lr_factor != 1:
+      self._scale_learning_rates(lr_factor)
+    files.write_json(os.path.join(self.directory, ROLLBACKS_FILE),
+                     {'rollbacks': int(self.state.rollbacks.numpy()),
+                      'lr_factor': float(self.state.lr_factor.numpy())})
+
+  def _apply_rollback_record(self):
+    """Brings the restored state to the run's rollbacks (ROLLBACKS_FILE), when it has more."""
+    path = os.path.join(self.directory, ROLLBACKS_FILE)
+    if not os.path.exists(path):
+      return
+    with open(path, encoding='utf-8') as f:
+      record = json.load(f)
+    if record['rollbacks'] <= int(self.state.rollbacks.numpy()):
+      return
+    ratio = record['lr_factor'] / float(self.state.lr_factor.numpy())
+    self.state.rollbacks.assign(record['rollbacks'])
+    self.state.lr_factor.assign(record['lr_factor'])
+    if ratio != 1:
+      self._scale_learning_rates(ratio)
+
+  def _scale_learning_rates(self, factor):
+    optimizers = (self.gan.g_optimizer, self.gan.d_optimizer)
+    for optimizer, rate in zip(optimizers, self.gan.learning_rates()):
+      optimizer.learning_rate = rate * factor
 
   def make_latest(self, step):
     """Makes the restored checkpoint of `step` the one a plain resume starts from.
@@ -177,6 +234,7 @@ class RunCheckpoints:
         self.directory, name, all_model_checkpoint_paths=paths,
         all_model_checkpoint_timestamps=stamps,
         last_preserved_timestamp=state.last_preserved_timestamp)
+    self._sync_state(self.directory)
     self.manager = tf.train.CheckpointManager(self.checkpoint, self.directory,
                                               max_to_keep=self.max_to_keep)
 
@@ -198,12 +256,27 @@ class RunCheckpoints:
 
   def _write(self, step):
     self.state.data_position.assign(self.position_at(step))
-    path = self.manager.save(checkpoint_number=step)
+    path = self.manager.save(checkpoint_number=step, options=self._options)
+    self._sync_state(self.directory)
     epochs = self.keep_every_epochs * self.steps_per_epoch
     if self.kept_manager is not None and step > 0 and step % epochs == 0:
       if step not in [step_of(p) for p in self.kept_manager.checkpoints]:
-        self.kept_manager.save(checkpoint_number=step)
+        self.kept_manager.save(checkpoint_number=step, options=self._options)
+        self._sync_state(self.kept_manager.directory)
     return path
+
+  @staticmethod
+  def _sync_files(save_path):
+    """fsyncs a written checkpoint's files, then its folder (before the state file names it)."""
+    for name in sorted(glob.glob(glob.escape(save_path) + '.*')):
+      files.sync_file(name)
+    files.sync_directory(os.path.dirname(save_path))
+
+  @staticmethod
+  def _sync_state(directory):
+    """fsyncs the state file just renamed into place, then its folder (the rename itself)."""
+    files.sync_file(os.path.join(directory, 'checkpoint'))
+    files.sync_directory(directory)
 
 
 class Checkpointer(callbacks.StepCallback):

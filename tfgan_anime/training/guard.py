@@ -5,8 +5,10 @@ When one is not finite it restores the latest checkpoint (never a bad one: see c
 and stops this `fit`; the loop (loop.py) starts the stream again past the data that led to the blow-up,
 as PaLM did for its loss spikes (Chowdhery et al. 2022, section 5.1): z is a function of the
 step, so without new data a retry could repeat the same failure exactly. Optionally both
-learning rates shrink at each rollback. After `max_rollbacks` (counted in the checkpoint, so
-across resumes) the run stops with DivergenceError.
+learning rates shrink at each rollback, and the factors compound: the k-th rollback leaves
+lr * factor**k, even when each goes back to the same checkpoint. After `max_rollbacks` the run
+stops with DivergenceError. The count and the cumulative factor are written at each rollback
+(checkpoints.RunCheckpoints.record_rollback), so they hold across resumes.
 """
 
 import math
@@ -70,12 +72,9 @@ class DivergenceGuard(keras.callbacks.Callback):
           f'{self.checkpoints.directory}. Lower --g_lr/--d_lr, or allow more --max_rollbacks '
           f'with --rollback_lr_factor < 1.')
       return
-    self.checkpoints.state.rollbacks.assign(rollbacks + 1)
+    self.checkpoints.record_rollback(self.lr_factor)
     rates = ''
     if self.lr_factor != 1:
-      optimizers = (self.model.g_optimizer, self.model.d_optimizer)
-      for optimizer, rate in zip(optimizers, self.model.learning_rates()):
-        optimizer.learning_rate = rate * self.lr_factor
       g_rate, d_rate = self.model.learning_rates()
       rates = f'; learning rates now g {g_rate:.3g}, d {d_rate:.3g}'
     self.rollback_to = (restored, position)
@@ -87,14 +86,19 @@ class DivergenceGuard(keras.callbacks.Callback):
 class InjectNaN(keras.callbacks.Callback):
   """Testing only: one generator weight becomes NaN just before generator step `at_step`.
 
-  Once per process, so that a rollback past `at_step` then trains on normally. Tests pass it to
-  `loop.train(..., extra_callbacks=[InjectNaN(step)])`, which runs it before the guard.
+  `times` times per process (once by default), so that a rollback past `at_step` then trains on
+  normally. Tests pass it to `loop.train(..., extra_callbacks=[InjectNaN(step)])`, which runs it
+  before the guard.
   """
 
-  def __init__(self, at_step):
+  def __init__(self, at_step, times=1):
     super().__init__()
     self.at_step = at_step
-    self.done = False
+    self.left = times
+
+  @property
+  def done(self):
+    return self.left <= 0
 
   def on_train_batch_begin(self, batch, logs=None):
     if self.done or int(self.model.step.numpy()) + 1 != self.at_step:
@@ -102,4 +106,4 @@ class InjectNaN(keras.callbacks.Callback):
     variable = self.model.generator.trainable_variables[0]
     index = [[0] * len(variable.shape)]
     variable.assign(tf.tensor_scatter_nd_update(variable, index, [math.nan]))
-    self.done = True
+    self.left -= 1
