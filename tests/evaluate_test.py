@@ -40,6 +40,27 @@ class EvaluateBinaryTest(tf.test.TestCase):
     self.assertEqual(results['toy_modes_captured'], 1)
     self.assertAlmostEqual(results['toy_reverse_kl'], 2.0794415, places=5)  # log 8
 
+  def test_with_floor_prints_each_metric_beside_its_cached_floor(self):
+    run_dir = os.path.join(self.get_temp_dir(), 'floor_run')
+    cache_dir = os.path.join(self.get_temp_dir(), 'floor_cache')
+    z = keras.Input((2,))
+    out = keras.layers.Dense(2, kernel_initializer='zeros',
+                             bias_initializer=keras.initializers.Constant([1.0, 0.0]))(z)
+    export_lib.export_generator(keras.Model(z, out), os.path.join(run_dir, 'export'))
+    config_lib.TrainConfig(model_dir=run_dir, data='toy2d:ring8', architecture='mlp').write(run_dir)
+    args = (f'--saved_model={run_dir}/export', '--metrics=toy', '--num_samples=400',
+            f'--cache_dir={cache_dir}', '--with_floor')
+    first, second = self._run(*args), self._run(*args)
+    for result in (first, second):
+      self.assertEqual(result.returncode, 0, result.stderr[-2000:])
+      # Two halves of ring8 cover its 8 modes; the export covers 1.
+      self.assertRegex(result.stdout, r'modes captured\s+1 / 8 \(floor 8 / 8\)')
+    self.assertIn('Computing the real-vs-real floor once', first.stdout)
+    self.assertIn('Real-vs-real floor from', second.stdout)
+    self.assertLen(os.listdir(os.path.join(cache_dir, 'stats')), 1)
+    with open(os.path.join(run_dir, 'eval.json')) as f:
+      self.assertEqual(json.load(f)['floor']['toy_modes_captured'], 8)
+
   def _run(self, *args):
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL='2', PYTHONPATH=REPO)
     return subprocess.run([sys.executable, '-m', 'tfgan_anime.evaluate', *args], cwd=REPO,

@@ -29,6 +29,26 @@ class ReportTest(tf.test.TestCase):
     ])
     self.assertEqual(report.format_table({'saved_model': 'x'}, 't').splitlines(), ['t', '-' * 24])
 
+  def test_each_metric_beside_its_floor(self):
+    results = {'swd_x1e3': 25.31, 'tag_combinations_covered': 69, 'tag_num_combinations': 120,
+               'tag_reverse_kl': 1.1, 'tag_classifier_accuracy': {'hair': 0.9}}
+    floor = {'swd_x1e3': 12.2, 'tag_combinations_covered': 120, 'tag_num_combinations': 120,
+             'tag_reverse_kl': 0.1, 'tag_classifier_accuracy': {'hair': 0.9}, 'seed': 0,
+             'real_vs_real': True}
+    lines = report.format_table(results, 'title', floor).splitlines()
+    self.assertEqual(lines[2:], [
+        'SWD x1e3 (mean of levels)         25.31 (floor 12.20)',
+        'hair x eye combinations covered   69 / 120 (floor 120 / 120)',
+        'tag reverse KL (hair x eye)       1.1000 (floor 0.1000)',
+        'tag classifier held-out accuracy  hair 0.900',
+    ])
+    # Without a floor (or a metric the floor lacks) the table is as before.
+    self.assertEqual(report.format_table(results, 'title'),
+                     report.format_table(results, 'title', {'seed': 0}))
+    self.assertEqual(report.floor_values(floor), {
+        'swd_x1e3': 12.2, 'tag_combinations_covered': 120, 'tag_num_combinations': 120,
+        'tag_reverse_kl': 0.1, 'tag_classifier_accuracy': {'hair': 0.9}})
+
   def test_paths_beside_the_run(self):
     run_dir = os.path.join(self.get_temp_dir(), 'run')
     export = os.path.join(run_dir, 'export')

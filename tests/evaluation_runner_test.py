@@ -112,6 +112,45 @@ class ImagesTest(tf.test.TestCase):
     # Real statistics were cached for this folder, selection, size and extractor.
     self.assertLen(os.listdir(os.path.join(self.cache_dir, 'stats')), 1)
 
+  def test_the_floor_is_real_vs_real_computed_once_and_cached_by_its_settings(self):
+    noise = np.random.default_rng(2).integers(0, 256, (40, 16, 16, 3), dtype=np.uint8)
+    root = _write_folder(os.path.join(self.get_temp_dir(), 'floor'), noise)
+    lines = []
+    floor, path = runner.real_vs_real_floor(('swd',), 12, root, resolution=16, seed=1,
+                                            cache_dir=self.cache_dir, log=lines.append)
+    expected = runner.evaluate(('swd',), 12, root, real_vs_real=True, resolution=16, seed=1,
+                               cache_dir=self.cache_dir)
+    self.assertEqual(floor['swd_x1e3'], expected['swd_x1e3'])
+    self.assertGreater(floor['swd_x1e3'], 0.0)
+    self.assertEqual(os.path.dirname(path), os.path.join(self.cache_dir, 'stats'))
+    # The second call reads the file: a value planted there comes back, nothing is computed.
+    with open(path) as f:
+      stored = json.load(f)
+    stored['results']['swd_x1e3'] = 123.0
+    with open(path, 'w') as f:
+      json.dump(stored, f)
+    again, same_path = runner.real_vs_real_floor(('swd',), 12, root, resolution=16, seed=1,
+                                                 cache_dir=self.cache_dir, log=lines.append)
+    self.assertEqual((again['swd_x1e3'], same_path), (123.0, path))
+    self.assertEqual([line.split(' ')[0] for line in lines], ['Computing', 'Real-vs-real'])
+    # Another resolution, sample count, seed, metric list, folder or network is another floor.
+    args = dict(metrics=('swd',), num_samples=12, data=root, resolution=16, seed=1,
+                cache_dir=self.cache_dir)
+    self.assertEqual(runner.floor_cache_key(**args)[1], path)
+    paths = {runner.floor_cache_key(**dict(args, **overrides))[1] for overrides in (
+        dict(resolution=8), dict(num_samples=10), dict(seed=2), dict(metrics=('swd', 'tags')),
+        dict(data=root + '_other'), dict(feature_network='/x/graph.pb'))}
+    self.assertLen(paths - {path}, 6)
+    # The synthetic faces are keyed by their count and seed.
+    faces = dict(args, data='synthetic_faces')
+    self.assertNotEqual(runner.floor_cache_key(**faces)[1],
+                        runner.floor_cache_key(**faces, synthetic_num_images=5000)[1])
+    other, other_path = runner.real_vs_real_floor(('swd',), 12, root, resolution=8, seed=1,
+                                                  cache_dir=self.cache_dir, log=lines.append)
+    self.assertNotEqual(other_path, path)
+    self.assertNotEqual(other['swd_x1e3'], 123.0)
+    self.assertEqual(other['resolution'], 8)
+
   def test_export_goes_through_the_same_path(self):
     keras.utils.set_random_seed(0)
     generator = dcgan.build_generator(16, z_dim=4, base_width=4)

@@ -145,6 +145,7 @@ class GenerateFlagsTest(tf.test.TestCase):
         (dict(out=self.file + '/grid.png'), 'is a file'),
         (dict(out_dir=self.file), 'Invalid --out_dir'),
         (dict(out_dir=self.file + '/sub'), 'is a file'),
+        (dict(grid_scale=-1), 'Invalid --grid_scale. Received: grid_scale=-1'),
     ):
       with self.assertRaises(UserError, msg=overrides) as raised:
         self._check(**overrides)

@@ -11,6 +11,25 @@ from tfgan_anime import images
 
 class GridAndPngTest(tf.test.TestCase):
 
+  def test_upscale_repeats_each_pixel_as_a_block(self):
+    image = np.array([[1, 2], [3, 4]], np.uint8)
+    self.assertAllEqual(images.upscale(image, 2), [[1, 1, 2, 2], [1, 1, 2, 2],
+                                                   [3, 3, 4, 4], [3, 3, 4, 4]])
+    rgb = np.arange(2 * 3 * 3, dtype=np.uint8).reshape(2, 3, 3)
+    tripled = images.upscale(rgb, 3)
+    self.assertEqual(tripled.shape, (6, 9, 3))
+    self.assertAllEqual(tripled[4, 7], rgb[1, 2])
+    self.assertIs(images.upscale(rgb, 1), rgb)
+    with self.assertRaisesRegex(ValueError, 'factor=0'):
+      images.upscale(rgb, 0)
+
+  def test_grid_scale(self):
+    self.assertEqual([images.grid_scale(0, side) for side in (16, 28, 32, 48, 64, 128)],
+                     [4, 3, 2, 2, 1, 1])
+    self.assertEqual(images.grid_scale(3, 64), 3)
+    with self.assertRaisesRegex(ValueError, 'scale=-2'):
+      images.grid_scale(-2, 32)
+
   def test_a_gray_grid_is_a_mode_l_png(self):
     tiles = np.arange(5 * 2 * 3, dtype=np.uint8).reshape(5, 2, 3, 1)
     grid = images.make_grid(tiles)

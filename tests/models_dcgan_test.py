@@ -83,6 +83,78 @@ class DCGANTest(tf.test.TestCase, parameterized.TestCase):
     g = dcgan.build_generator(16, z_dim=4, base_width=4, norm='none')
     self.assertNotIn('BatchNormalization', [type(layer).__name__ for layer in g.layers])
 
+  @parameterized.parameters('nearest', 'bilinear')
+  def test_upsampling_generator_parameter_counts(self, upsample):
+    # UpSampling2D has no weights: a stride-1 k x k conv holds what a k x k transposed one does.
+    at_64px = (100 * 4 * 4 * 512 + 4 * 512 +
+               _conv(5, 512, 256, bias=False) + 4 * 256 +
+               _conv(5, 256, 128, bias=False) + 4 * 128 +
+               _conv(5, 128, 64, bias=False) + 4 * 64 +
+               _conv(5, 64, 3))
+    self.assertEqual(dcgan.build_generator(64, upsample=upsample).count_params(), at_64px)
+    # The quickstart's 32 px, widths 32 (128 at 4x4), at the 3x3 kernel of about the transposed
+    # 5x5's FLOPs (models/dcgan.upsample_conv).
+    quickstart = (100 * 4 * 4 * 128 + 4 * 128 +
+                  _conv(3, 128, 64, bias=False) + 4 * 64 +
+                  _conv(3, 64, 32, bias=False) + 4 * 32 +
+                  _conv(3, 32, 3))
+    self.assertEqual(quickstart, 298_723)
+    g = dcgan.build_generator(32, base_width=32, kernel_size=3, upsample=upsample)
+    self.assertEqual(g.count_params(), quickstart)
+    self.assertEqual(g.output.shape[1:], (32, 32, 3))
+
+  @parameterized.parameters('nearest', 'bilinear')
+  def test_upsampling_generator_resizes_then_convolves(self, upsample):
+    g = dcgan.build_generator(64, kernel_size=3, upsample=upsample)
+    resizes = [layer for layer in g.layers if isinstance(layer, keras.layers.UpSampling2D)]
+    convs = [layer for layer in g.layers if isinstance(layer, keras.layers.Conv2D)]
+    self.assertLen(resizes, 4)
+    self.assertTrue(all(layer.interpolation == upsample for layer in resizes))
+    self.assertNotIn('Conv2DTranspose', [type(layer).__name__ for layer in g.layers])
+    self.assertEqual([layer.strides for layer in convs], [(1, 1)] * 4)
+    self.assertEqual([tuple(layer.output.shape[1:]) for layer in convs],
+                     [(8, 8, 256), (16, 16, 128), (32, 32, 64), (64, 64, 3)])
+    # Each resize feeds the conv of the same stage, at twice its input's side.
+    for resize, conv in zip(resizes, convs):
+      self.assertEqual(resize.output.shape[1], conv.output.shape[1])
+
+  @parameterized.parameters(('transpose', 5), ('nearest', 3), ('bilinear', 3))
+  def test_only_transpose_draws_a_checkerboard_on_a_constant(self, upsample, kernel_size):
+    # A constant 4x4 map (Dense kernel 0, bias 1) through convolutions of constant kernels: a
+    # transposed 5x5 stride-2 conv overlaps its taps unevenly (9, 6 or 4 per output pixel), so
+    # even and odd pixels differ; a resize then a conv keeps the interior constant.
+    g = dcgan.build_generator(16, z_dim=2, base_width=1, kernel_size=kernel_size, norm='none',
+                              upsample=upsample)
+    for layer in g.layers:
+      for weight in layer.weights:
+        if layer.name == 'project':
+          weight.assign(tf.zeros_like(weight) if weight.name == 'kernel' else
+                        tf.ones_like(weight))
+        else:
+          weight.assign(tf.fill(weight.shape, 0.01) if weight.name == 'kernel' else
+                        tf.zeros_like(weight))
+    interior = g(tf.zeros([1, 2])).numpy()[0, 4:12, 4:12, 0]
+    distinct = np.unique(np.round(interior, 6))
+    if upsample == 'transpose':
+      self.assertGreater(len(distinct), 1)
+      self.assertNotAllClose(interior[0::2, 0::2], interior[1::2, 1::2])
+    else:
+      self.assertLen(distinct, 1)
+
+  def test_bad_upsample(self):
+    with self.assertRaisesRegex(ValueError, "upsample='pixel_shuffle'"):
+      dcgan.build_generator(16, upsample='pixel_shuffle')
+
+  @parameterized.parameters(True, False)
+  def test_sync_batch_norm_reaches_every_bn_layer(self, sync):
+    g = dcgan.build_generator(16, z_dim=4, base_width=4, sync_batch_norm=sync)
+    d = dcgan.build_critic(16, base_width=4, norm='batch', sync_batch_norm=sync)
+    bns = [layer for model in (g, d) for layer in model.layers
+           if isinstance(layer, keras.layers.BatchNormalization)]
+    self.assertLen(bns, 2 + 2)  # 16 px: project and up0; down0 and down1.
+    self.assertEqual({layer.synchronized for layer in bns}, {sync})
+    self.assertEqual({layer.momentum for layer in bns}, {dcgan.BN_MOMENTUM})
+
   def test_bad_arguments(self):
     with self.assertRaisesRegex(ValueError, "norm='group'"):
       dcgan.build_critic(16, norm='group')

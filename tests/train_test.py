@@ -61,7 +61,9 @@ class TrainBinaryTest(tf.test.TestCase):
     # Epoch 1 ends at step 2; the run ends at step 3 (and resumes to 5: epoch 2 at step 4).
     for name in ('epoch_0001.png', 'step_0000003.png', 'latest.png'):
       grid = np.asarray(Image.open(os.path.join(samples, name)))
-      self.assertEqual(grid.shape, (48, 48, 3))  # 9 images of 16 px: 3 x 3.
+      # 9 images of 16 px: 3 x 3, upscaled 4x by the default --grid_scale=0 (each sample at least
+      # 64 px wide).
+      self.assertEqual(grid.shape, (4 * 48, 4 * 48, 3))
     self.assertNotEmpty(tf.io.gfile.glob(os.path.join(self.model_dir, 'tensorboard', 'events.*')))
 
   def test_resume_continues_the_step_count(self):

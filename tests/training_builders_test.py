@@ -1,6 +1,7 @@
 """Tests of training/builders.py: each --architecture and --g_arch builds the networks it names."""
 
 from absl.testing import parameterized
+import keras
 import tensorflow as tf
 
 from tfgan_anime import config as config_lib
@@ -44,6 +45,36 @@ class BuildNetworksTest(tf.test.TestCase, parameterized.TestCase):
   def test_a_variant_critic_refuses_batch_norm_in_one_line(self):
     with self.assertRaisesRegex(ValueError, 'none or layer with --g_arch=gated'):
       _config(g_arch='gated', d_norm='batch', penalty='none', loss='non_saturating')
+
+  def test_g_upsample_and_g_kernel_size_reach_the_generator_only(self):
+    generator, critic = builders.build_networks(_config(g_upsample='bilinear', g_kernel_size=2))
+    resizes = [l for l in generator.layers if isinstance(l, keras.layers.UpSampling2D)]
+    self.assertEqual([l.interpolation for l in resizes], ['bilinear'] * 2)
+    self.assertEqual({l.kernel_size for l in generator.layers
+                      if isinstance(l, keras.layers.Conv2D)}, {(2, 2)})
+    # The critic keeps --kernel_size (3 here).
+    self.assertEqual({l.kernel_size for l in critic.layers
+                      if isinstance(l, keras.layers.Conv2D) and l.name != 'logit'}, {(3, 3)})
+
+  def test_g_upsample_is_the_dcgan_generator_s(self):
+    with self.assertRaisesRegex(ValueError, 'Invalid --g_upsample.*transpose with'):
+      _config(g_upsample='nearest', g_arch='resnet')
+
+  @parameterized.parameters(('auto', 1, False), ('auto', 2, True), ('true', 1, True),
+                            ('false', 2, False))
+  def test_sync_batch_norm(self, setting, replicas, expected):
+    if replicas == 2 and len(tf.config.list_logical_devices('CPU')) < 2:
+      self.skipTest('needs 2 logical CPUs (tests/conftest.py sets them up)')
+    strategy = (tf.distribute.MirroredStrategy(['/cpu:0', '/cpu:1']) if replicas == 2 else
+                tf.distribute.get_strategy())
+    self.assertEqual(builders.sync_batch_norm(setting, strategy), expected)
+    with strategy.scope():  # auto reads the strategy in scope, as build_gan runs.
+      generator, critic = builders.build_networks(
+          _config(sync_batch_norm=setting, d_norm='batch', penalty='none'))
+    bns = [l for model in (generator, critic) for l in model.layers
+           if isinstance(l, keras.layers.BatchNormalization)]
+    self.assertLen(bns, 4)
+    self.assertEqual({l.synchronized for l in bns}, {expected})
 
 
 if __name__ == '__main__':

@@ -1,7 +1,13 @@
-"""StepCallback: which steps a callback acts on, counted from one read of the step per fit."""
+"""StepCallback: which steps a callback acts on, counted from one read of the step per fit;
+SampleGrid's files and their upscale."""
 
+import os
+
+import numpy as np
+from PIL import Image
 import tensorflow as tf
 
+from tfgan_anime.models import dcgan
 from tfgan_anime.training import callbacks
 
 
@@ -53,7 +59,7 @@ def _fit(callback, model, steps, rollback=None):
     if model.stop_training:
       break
   callback.on_train_end()
-  return callback.acted
+  return getattr(callback, 'acted', None)
 
 
 class StepCallbackTest(tf.test.TestCase):
@@ -109,6 +115,39 @@ class StepCallbackTest(tf.test.TestCase):
     callback = callbacks.StepCallback(every_steps=1)
     with self.assertRaises(NotImplementedError):
       _fit(callback, _FakeModel(), 1)
+
+
+class SampleGridTest(tf.test.TestCase):
+
+  def _grid(self, scale, resolution=16, generator=None):
+    model = _FakeModel()
+    model.generator = generator or dcgan.build_generator(resolution, z_dim=4, base_width=4)
+    directory = os.path.join(self.get_temp_dir(), f'scale{scale}_{resolution}px')
+    grid = callbacks.SampleGrid(np.random.default_rng(0).normal(size=(6, 4)), directory,
+                                steps_per_epoch=2, scale=scale)
+    _fit(grid, model, 2)
+    with Image.open(os.path.join(directory, 'latest.png')) as image:
+      return np.asarray(image)
+
+  def test_a_2x_grid_is_the_1x_grid_with_each_pixel_repeated(self):
+    generator = dcgan.build_generator(16, z_dim=4, base_width=4)
+    one, two = self._grid(1, generator=generator), self._grid(2, generator=generator)
+    # 6 samples of 16 px: 3 rows of 2 (rows = ceil(sqrt(6))).
+    self.assertEqual(one.shape, (48, 32, 3))
+    self.assertEqual(two.shape, (96, 64, 3))
+    for dy in range(2):
+      for dx in range(2):
+        self.assertAllEqual(two[dy::2, dx::2], one)
+    self.assertGreater(len(np.unique(one)), 10)  # Real samples, not a blank picture.
+
+  def test_the_default_shows_each_sample_at_least_64_px_wide(self):
+    # 0: 64 / 16 = 4 at 16 px; 64 / 32 = 2 at the quickstart's 32 px.
+    self.assertEqual(self._grid(0).shape, (4 * 48, 4 * 32, 3))
+    self.assertEqual(self._grid(0, resolution=32).shape, (2 * 96, 2 * 64, 3))
+
+  def test_a_bad_scale_fails_at_construction(self):
+    with self.assertRaisesRegex(ValueError, 'scale=-1'):
+      callbacks.SampleGrid(np.zeros((1, 4)), self.get_temp_dir(), 1, scale=-1)
 
 
 if __name__ == '__main__':

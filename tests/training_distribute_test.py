@@ -1,5 +1,6 @@
 """Strategies by name, TF_CONFIG, and two worker processes training like one device."""
 
+import dataclasses
 import json
 import os
 import socket
@@ -91,6 +92,44 @@ class StrategyTest(tf.test.TestCase):
                              'task': {'type': 'worker', 'index': 1}})
     with self.assertRaisesRegex(ValueError, 'index=2'):
       distribute.tf_config(['a:1', 'b:2'], 2)
+
+
+class SyncBatchNormTest(tf.test.TestCase, parameterized.TestCase):
+  """2 replicas of a batch-norm generator (and DCGAN critic) against one device."""
+
+  def setUp(self):
+    super().setUp()
+    if len(tf.config.list_logical_devices('CPU')) < 2:
+      self.skipTest('needs 2 logical CPUs (tests/conftest.py sets them up)')
+
+  def _train(self, sync_batch_norm, strategy=None):
+    # Batch norm in both networks: the generator's (the default --g_norm) and DCGAN's critic's
+    # (with the minimax loss; the gradient penalty refuses a batch-norm critic).
+    config = dataclasses.replace(
+        tiny_config(self.get_temp_dir(), 'unused'), g_norm='batch', d_norm='batch',
+        loss='non_saturating', penalty='none', sync_batch_norm=sync_batch_norm)
+    dataset = pipeline.group_for_critic(
+        tf.data.Dataset.from_tensor_slices(fixed_images()).repeat(), config.batch_size,
+        config.n_critic)
+    with (strategy or tf.distribute.get_strategy()).scope():
+      gan = train_lib.build_gan(config)
+    # build_gan seeds the initial weights: both runs start from the same ones.
+    gan.fit(dataset, steps_per_epoch=3, epochs=1, verbose=0)
+    return gan.generator.get_weights() + gan.critic.get_weights()
+
+  def test_two_replicas_equal_one_device_only_with_sync_batch_norm(self):
+    single = self._train('auto')  # One replica: per-batch statistics of the global batch.
+    mirrored = tf.distribute.MirroredStrategy(['/cpu:0', '/cpu:1'])
+    synced = self._train('auto', mirrored)  # auto: synchronised with 2 replicas.
+    unsynced = self._train('false', mirrored)
+    self.assertLen(synced, len(single))
+    for a, b in zip(single, synced):
+      # The all-reduce sums in another order, and the variance is E[x^2] - E[x]^2.
+      self.assertAllClose(a, b, atol=1e-5, rtol=1e-4)
+    # Per-replica statistics (2 images each instead of 4) train other weights.
+    far = [np.max(np.abs(a - b)) for a, b in zip(single, unsynced)]
+    self.assertGreater(max(far), 1e-3)
+    self.assertGreater(sum(value > 1e-4 for value in far), len(far) // 2)
 
 
 class MultiWorkerTest(tf.test.TestCase, parameterized.TestCase):

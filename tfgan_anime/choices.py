@@ -25,6 +25,11 @@ PENALTIES = ('none', 'gp', 'clip')
 # models/dcgan.py.
 GENERATOR_NORMS = ('batch', 'none')
 CRITIC_NORMS = ('batch', 'layer', 'spectral', 'none')
+# models/dcgan.py UPSAMPLINGS: how the generator doubles its side.
+G_UPSAMPLINGS = ('transpose', 'nearest', 'bilinear')
+# Batch norm's statistics over all replicas (true), per replica (false), or true when the
+# strategy has more than one replica (auto).
+SYNC_BATCH_NORM = ('auto', 'true', 'false')
 
 # Data specs (data/pipeline.py reads them).
 SYNTHETIC_FACES = 'synthetic_faces'

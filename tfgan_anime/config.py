@@ -166,6 +166,23 @@ class TrainConfig:
       ('dcgan', 'no_bn_constant', 'mlp', 'gated', 'tanh', 'resnet'))
   resnet_depth: int = _field(1, 'Residual blocks per resolution stage of --g_arch=resnet (1: '
                              'the paper\'s 64 px ResNet; the 101-layer one has about 12).')
+  g_upsample: str = _field(
+      'transpose', 'How the dcgan generator doubles its side: transpose (the report\'s '
+      '--kernel_size transposed convolution, stride 2), or nearest / bilinear (UpSampling2D, '
+      'then a stride-1 convolution, as the seed\'s MNIST and CARS196 generators; no '
+      'checkerboard). The latter costs 4x the FLOPs of the same kernel: --g_kernel_size=3 '
+      'against transpose 5 is 1.43x the generator\'s FLOPs, 2 is 0.65x (docs/BENCHMARKS.md).',
+      choices.G_UPSAMPLINGS)
+  g_kernel_size: int = _field(
+      0, 'Kernel of the generator\'s convolutions; 0: --kernel_size. Lets --g_upsample=nearest '
+      'match the transposed generator\'s FLOPs while the critic keeps --kernel_size.')
+  sync_batch_norm: str = _field(
+      'auto', 'Batch norm statistics over the global batch of all replicas (true) or per '
+      'replica (false); auto: true when the strategy has more than one replica, so that a '
+      'strategy run trains as one device does.', choices.SYNC_BATCH_NORM)
+  grid_scale: int = _field(
+      0, 'Integer upscale (nearest) of the sample grid PNGs written during training; 0: the '
+      'smallest that shows each image at least 64 px wide (2 at 32 px, 1 at 64 px).')
 
   def validate(self):
     """Raises UserError (a ValueError) naming the flag, the value received and what is accepted.
@@ -227,6 +244,7 @@ class TrainConfig:
       _fail('cache', self.cache, '"", memory, or a file path prefix (not a directory)')
     self._validate_toy_and_eval()
     self._validate_watch_and_arch()
+    self._validate_nets_and_grid()
 
   def _validate_images(self):
     """The image side and channels, which the talk's networks fix."""
@@ -298,6 +316,16 @@ class TrainConfig:
     if self.g_arch in ('gated', 'tanh', 'resnet') and self.d_norm not in ('none', 'layer'):
       _fail('d_norm', self.d_norm, f'none or layer with --g_arch={self.g_arch} (its own critic '
             'has no batch or spectral norm)')
+
+  def _validate_nets_and_grid(self):
+    if self.g_upsample != 'transpose' and (self.architecture != 'dcgan' or
+                                           self.g_arch != 'dcgan'):
+      _fail('g_upsample', self.g_upsample, f'transpose with --architecture={self.architecture} '
+            f'--g_arch={self.g_arch} (only the dcgan generator has the choice)')
+    if self.g_kernel_size < 0:
+      _fail('g_kernel_size', self.g_kernel_size, 'an integer >= 0 (0: --kernel_size)')
+    if self.grid_scale < 0:
+      _fail('grid_scale', self.grid_scale, 'an integer >= 0 (0: automatic)')
 
   def check_paths(self):
     """Raises UserError when a path flag names something that cannot work. Creates nothing."""

@@ -7,6 +7,8 @@ r"""Evaluates an exported generator against real data; prints a table and writes
   python -m tfgan_anime.evaluate --real_vs_real --data=synthetic_faces --resolution=32 \
       --metrics=swd,tags            # the floor: two disjoint halves of the real data
   python -m tfgan_anime.evaluate --saved_model=runs/ring8/export --metrics=toy,swd
+  python -m tfgan_anime.evaluate --saved_model=runs/quickstart/export --metrics=swd,tags \
+      --with_floor                  # each metric beside its real-vs-real floor (cached)
 
 --data, --synthetic_num_images and the synthetic faces' seed default to the training run's
 config.json beside the export. swd, tags and toy need no download; fid, kid, is and pr need the
@@ -43,6 +45,10 @@ def define_flags():
                        'half). Published FIDs use 50,000; fewer bias FID upwards.')
   flags.DEFINE_bool('real_vs_real', False, 'Compare two disjoint halves of the real data: the '
                     'floor a model is judged against.')
+  flags.DEFINE_bool('with_floor', False, 'Also print each metric\'s real-vs-real floor beside '
+                    'it (the same metrics, resolution, sample count and seed on two halves of '
+                    'the real data), computed once and cached in <cache_dir>/stats/; the JSON '
+                    'gets it as "floor".')
   flags.DEFINE_string('inception_graph', '', 'classify_image_graph_def.pb from '
                       'inception-2015-12-05.tgz, for fid, kid, is, pr.')
   flags.DEFINE_string('inception_keras_weights', '', 'Keras InceptionV3 .h5 weights instead '
@@ -77,10 +83,20 @@ def main(argv):
       synthetic_num_images=FLAGS.synthetic_num_images or run.get('synthetic_num_images', 10000),
       data_seed=run.get('seed', 0), resolution=FLAGS.resolution, batch_size=FLAGS.batch_size,
       scan_cache=report.run_scan_cache(FLAGS.saved_model, data, run))
+  floor = None
+  if FLAGS.with_floor and not FLAGS.real_vs_real:
+    floor, _ = runner.real_vs_real_floor(
+        metrics, FLAGS.num_samples, data, resolution=results.get('resolution', 0),
+        seed=FLAGS.seed, cache_dir=FLAGS.cache_dir or run.get('cache_dir', ''),
+        synthetic_num_images=FLAGS.synthetic_num_images or run.get('synthetic_num_images', 10000),
+        data_seed=run.get('seed', 0), inception_graph=FLAGS.inception_graph,
+        inception_keras_weights=FLAGS.inception_keras_weights, batch_size=FLAGS.batch_size,
+        scan_cache=report.run_scan_cache(FLAGS.saved_model, data, run))
+    results['floor'] = report.floor_values(floor)
   what = 'real vs real (two halves)' if FLAGS.real_vs_real else FLAGS.saved_model
   size = f', {results["resolution"]} px' if 'resolution' in results else ''
   print(report.format_table(
-      results, f'{what} on {data}: {FLAGS.num_samples} samples{size}, seed {FLAGS.seed}'))
+      results, f'{what} on {data}: {FLAGS.num_samples} samples{size}, seed {FLAGS.seed}', floor))
   out_json = FLAGS.out_json or report.default_json_path(FLAGS.saved_model, FLAGS.real_vs_real)
   report.write_results(out_json, results)
   print(f'Wrote {out_json}')

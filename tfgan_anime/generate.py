@@ -33,6 +33,9 @@ def define_flags():
   flags.DEFINE_string('out', 'grid.png', 'PNG path of a grid of all images ("" for none).')
   flags.DEFINE_string('out_dir', '', 'If set, also write each image as out_dir/NNNNN.png.')
   flags.DEFINE_integer('rows', 0, 'Grid rows; 0: the square root of --num, rounded up.')
+  flags.DEFINE_integer('grid_scale', 1, 'Integer upscale (nearest) of the --out grid; 0: the '
+                       'smallest that shows each image at least 64 px wide (as training\'s '
+                       'grids).')
 
 
 def generate(saved_model, num, seed):
@@ -44,7 +47,7 @@ def generate(saved_model, num, seed):
   return np.concatenate([generator(z[i:i + CHUNK]) for i in range(0, num, CHUNK)])
 
 
-def check_flags(saved_model, num, seed, out, out_dir, rows):
+def check_flags(saved_model, num, seed, out, out_dir, rows, grid_scale=1):
   """Raises UserError for the first problem with the flags, naming flag, value and what is accepted.
 
   Looks at the file system but loads nothing, so a bad flag is reported before TensorFlow loads.
@@ -60,6 +63,9 @@ def check_flags(saved_model, num, seed, out, out_dir, rows):
   if not 0 <= rows <= num:
     raise UserError(f'Invalid --rows. Received: rows={rows}; accepted: an integer in [0, '
                     f'--num={num}]')
+  if isinstance(grid_scale, bool) or not isinstance(grid_scale, int) or grid_scale < 0:
+    raise UserError(f'Invalid --grid_scale. Received: grid_scale={grid_scale!r}; accepted: an '
+                    'integer >= 0 (0: automatic)')
   if not out and not out_dir:
     raise UserError('Nothing to write. Received: out="", out_dir=""; accepted: a PNG path in '
                     '--out or a directory in --out_dir')
@@ -107,7 +113,8 @@ def _write_points(points):
 
 def main(argv):
   del argv
-  check_flags(FLAGS.saved_model, FLAGS.num, FLAGS.seed, FLAGS.out, FLAGS.out_dir, FLAGS.rows)
+  check_flags(FLAGS.saved_model, FLAGS.num, FLAGS.seed, FLAGS.out, FLAGS.out_dir, FLAGS.rows,
+              FLAGS.grid_scale)
   cli.import_tensorflow()
   images = generate(FLAGS.saved_model, FLAGS.num, FLAGS.seed)
   try:
@@ -124,7 +131,9 @@ def _write_images(images):
   """uint8 images [N, H, W, C]: --out gets a grid, --out_dir one PNG each (mode 'L' for C = 1)."""
   from tfgan_anime import images as images_lib  # pylint: disable=g-import-not-at-top
   if FLAGS.out:
-    images_lib.save_png(images_lib.make_grid(images, FLAGS.rows or None), FLAGS.out)
+    grid = images_lib.make_grid(images, FLAGS.rows or None)
+    scale = images_lib.grid_scale(FLAGS.grid_scale, images.shape[1])
+    images_lib.save_png(images_lib.upscale(grid, scale), FLAGS.out)
     print(f'Wrote a grid of {len(images)} images to {FLAGS.out}')
   if FLAGS.out_dir:
     for i, image in enumerate(images):

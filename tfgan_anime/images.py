@@ -47,6 +47,32 @@ def make_grid(images, rows=None):
   return grid
 
 
+# The smallest side at which one sample of a grid is readable on a screen: a 32 px face shown at
+# 32 screen pixels (on a high-DPI display, fewer) hides the artefacts a user looks for.
+MIN_GRID_CELL = 64
+
+
+def grid_scale(scale, side):
+  """The integer upscale of a grid of `side` px images: `scale`, or with 0 the smallest that
+  shows each image at least MIN_GRID_CELL px wide (2 at 32 px, 1 at 64 px and above)."""
+  if isinstance(scale, bool) or not isinstance(scale, int) or scale < 0:
+    raise ValueError(f'Invalid grid scale. Received: scale={scale!r}; accepted: an integer >= 0 '
+                     '(0: automatic)')
+  return scale or max(1, math.ceil(MIN_GRID_CELL / side))
+
+
+def upscale(image, factor):
+  """uint8 [H, W] or [H, W, C] -> [factor*H, factor*W(, C)]: each pixel a factor x factor block
+  (nearest neighbour; no new colours, so a sample's pixels stay visible as they are)."""
+  if isinstance(factor, bool) or not isinstance(factor, int) or factor < 1:
+    raise ValueError(f'Invalid upscale factor. Received: factor={factor!r}; accepted: an integer '
+                     '>= 1')
+  image = np.asarray(image)
+  if factor == 1:
+    return image
+  return np.repeat(np.repeat(image, factor, axis=0), factor, axis=1)
+
+
 def save_png(image, path):
   """Writes a uint8 [H, W, 3] (RGB) or [H, W, 1] / [H, W] (gray, PNG mode 'L') image as PNG, via
   a temporary file and a rename."""

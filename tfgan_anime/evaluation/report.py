@@ -43,13 +43,30 @@ def _cell(results, key, fmt):
   return fmt.format(value)
 
 
-def format_table(results, title):
-  """A plain-text table of the metrics in `results` (keys as in _ROWS), under `title`."""
-  rows = [(label, _cell(results, key, fmt)) for key, label, fmt in _ROWS if key in results]
+def format_table(results, title, floor=None):
+  """A plain-text table of the metrics in `results` (keys as in _ROWS), under `title`.
+
+  floor: real-vs-real results of the same settings (`runner.real_vs_real_floor`); each metric
+  it holds is printed beside the model's, as `25.30 (floor 12.20)`.
+  """
+  rows = []
+  for key, label, fmt in _ROWS:
+    if key in results:
+      text = _cell(results, key, fmt)
+      if floor and key in floor and key != 'tag_classifier_accuracy':
+        text += f' (floor {_cell(floor, key, fmt)})'
+      rows.append((label, text))
   width = max(len(label) for label, _ in rows) if rows else 0
   lines = [title, '-' * (width + 24)]
   lines += [f'{label:<{width}}  {text}' for label, text in rows]
   return '\n'.join(lines)
+
+
+def floor_values(floor):
+  """The metric entries of a floor's results (keys of _ROWS and their denominators), for the
+  JSON beside the model's."""
+  keys = {key for key, _, _ in _ROWS} | {'tag_num_combinations', 'toy_num_modes'}
+  return {key: value for key, value in floor.items() if key in keys}
 
 
 def default_json_path(saved_model, real_vs_real):

@@ -5,9 +5,12 @@ Bad input raises `errors.UserError` naming the flag, the value and what is accep
 prints it as one line. The metrics themselves are in tfgan_anime/metrics/.
 """
 
+import hashlib
+import json
 import os
 
 from tfgan_anime import choices
+from tfgan_anime import files
 from tfgan_anime import export as export_lib
 from tfgan_anime import latent
 from tfgan_anime.data import pipeline
@@ -172,6 +175,58 @@ def evaluate(metrics, num_samples, data, saved_model='', real_vs_real=False, inc
   results.update(_image_metrics(metrics, real, fake, real_data, seed, cache_dir,
                                 inception_graph, inception_keras_weights))
   return results
+
+
+def real_vs_real_floor(metrics, num_samples, data, resolution=0, seed=0, cache_dir='',
+                      synthetic_num_images=10000, data_seed=0, inception_graph='',
+                      inception_keras_weights='', batch_size=250, scan_cache=None, log=None):
+  """`evaluate(..., real_vs_real=True)` for these settings, computed once and cached.
+
+  The floor a model's numbers are read against: the same metrics on two disjoint halves of the
+  real data, at the model's resolution and sample count, with the same seed. It is cached as
+  JSON in <cache_dir>/stats/ (beside the real feature statistics) under a name hashing the data
+  (the folder's absolute path, or the synthetic faces' count and seed), the resolution, the
+  sample count, the seed, the metrics and the feature network file; the stored key is checked on
+  load. Arguments as `evaluate`; `resolution` 0 only for toy data.
+
+  Returns:
+    (results, path): the real-vs-real results dict and the cache file it came from or went to.
+  """
+  cache_dir = cache_dir or synthetic.default_cache_dir()
+  key, path = floor_cache_key(metrics, num_samples, data, resolution, seed, cache_dir,
+                              synthetic_num_images, data_seed,
+                              inception_graph or inception_keras_weights)
+  if os.path.isfile(path):
+    with open(path) as f:
+      stored = json.load(f)
+    if stored.get('key') == key:
+      (log or _say)(f'Real-vs-real floor from {path}')
+      return stored['results'], path
+  (log or _say)(f'Computing the real-vs-real floor once (cached in {path}) ...')
+  results = evaluate(metrics, num_samples, data, real_vs_real=True,
+                     inception_graph=inception_graph,
+                     inception_keras_weights=inception_keras_weights, seed=seed,
+                     cache_dir=cache_dir, synthetic_num_images=synthetic_num_images,
+                     data_seed=data_seed, resolution=resolution, batch_size=batch_size,
+                     scan_cache=scan_cache)
+  files.write_json(path, {'key': key, 'results': results})
+  return results, path
+
+
+def floor_cache_key(metrics, num_samples, data, resolution, seed, cache_dir,
+                    synthetic_num_images=10000, data_seed=0, feature_network=''):
+  """(key dict, JSON path under <cache_dir>/stats/) of a real-vs-real floor's cache entry."""
+  if data == pipeline.SYNTHETIC_FACES:
+    what = {'synthetic_num_images': int(synthetic_num_images), 'data_seed': int(data_seed)}
+  elif toy2d.is_toy(data):
+    what = {}
+  else:
+    what = {'folder': os.path.abspath(data)}
+  key = {'data': data, **what, 'resolution': int(resolution), 'num_samples': int(num_samples),
+         'seed': int(seed), 'metrics': sorted(metrics),
+         'feature_network': os.path.abspath(feature_network) if feature_network else ''}
+  digest = hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()[:16]
+  return key, os.path.join(cache_dir, 'stats', f'floor_{resolution}px_{num_samples}_{digest}.json')
 
 
 def _evaluate_points(metrics, num_samples, data, generator, saved_model, seed, batch_size):

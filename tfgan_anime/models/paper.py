@@ -98,7 +98,7 @@ def _activation(kind, name):
 
 
 def _dcgan_like_generator(activation, resolution, z_dim, base_width, kernel_size, norm,
-                          channels, name):
+                          channels, name, sync_batch_norm=False):
   """dcgan.build_generator's shape with another unit; 'gated' doubles each layer's channels."""
   start, num_blocks = stage_layout(resolution)
   for arg, value in (('z_dim', z_dim), ('base_width', base_width),
@@ -112,14 +112,14 @@ def _dcgan_like_generator(activation, resolution, z_dim, base_width, kernel_size
   x = keras.layers.Dense(start * start * width * factor, use_bias=not use_bn, name='project')(z)
   x = keras.layers.Reshape((start, start, width * factor))(x)
   if use_bn:
-    x = keras.layers.BatchNormalization(momentum=BN_MOMENTUM, name='project_bn')(x)
+    x = dcgan.batch_norm('project_bn', sync_batch_norm)(x)
   x = _activation(activation, 'project_act')(x)
   for i in range(num_blocks - 1):
     width //= 2
     x = keras.layers.Conv2DTranspose(width * factor, kernel_size, strides=2, padding='same',
                                      use_bias=not use_bn, name=f'up{i}')(x)
     if use_bn:
-      x = keras.layers.BatchNormalization(momentum=BN_MOMENTUM, name=f'up{i}_bn')(x)
+      x = dcgan.batch_norm(f'up{i}_bn', sync_batch_norm)(x)
     x = _activation(activation, f'up{i}_act')(x)
   return keras.Model(z, _image(x, channels, kernel_size), name=name)
 
@@ -157,11 +157,11 @@ def _dcgan_like_critic(activation, resolution, base_width, kernel_size, norm, ch
 
 
 def build_gated_generator(resolution=64, z_dim=100, base_width=64, kernel_size=5, norm='batch',
-                          channels=3, name='generator'):
+                          channels=3, name='generator', sync_batch_norm=False):
   """The DCGAN generator with gated units: each layer makes 2w channels, sigmoid(a) * tanh(b)
   keeps w. z [B, z_dim] -> images [B, res, res, channels] in [-1, 1]."""
   return _dcgan_like_generator('gated', resolution, z_dim, base_width, kernel_size, norm,
-                               channels, name)
+                               channels, name, sync_batch_norm)
 
 
 def build_gated_critic(resolution=64, base_width=64, kernel_size=5, norm='none', channels=3,
@@ -172,10 +172,10 @@ def build_gated_critic(resolution=64, base_width=64, kernel_size=5, norm='none',
 
 
 def build_tanh_generator(resolution=64, z_dim=100, base_width=64, kernel_size=5, norm='batch',
-                         channels=3, name='generator'):
+                         channels=3, name='generator', sync_batch_norm=False):
   """The DCGAN generator with tanh for every ReLU (DCGAN's parameter count)."""
   return _dcgan_like_generator('tanh', resolution, z_dim, base_width, kernel_size, norm,
-                               channels, name)
+                               channels, name, sync_batch_norm)
 
 
 def build_tanh_critic(resolution=64, base_width=64, kernel_size=5, norm='none', channels=3,
@@ -185,7 +185,7 @@ def build_tanh_critic(resolution=64, base_width=64, kernel_size=5, norm='none', 
                             clip_value)
 
 
-def _residual_block(x, width, resample, norm, name, clip_value=None):
+def _residual_block(x, width, resample, norm, name, clip_value=None, sync_batch_norm=False):
   """A pre-activation residual block: [norm, ReLU, conv3x3] twice, plus a shortcut.
 
   resample: 'up' (nearest x2 before the first conv, and on the shortcut), 'down' (2x2 mean pool
@@ -203,7 +203,7 @@ def _residual_block(x, width, resample, norm, name, clip_value=None):
   use_bias = norm != 'batch'
   for j in range(2):
     if norm == 'batch':
-      x = keras.layers.BatchNormalization(momentum=BN_MOMENTUM, name=f'{name}_bn{j}')(x)
+      x = dcgan.batch_norm(f'{name}_bn{j}', sync_batch_norm)(x)
     elif norm == 'layer':
       clip = _clip_args(clip_value)['kernel_constraint']
       x = keras.layers.LayerNormalization(axis=[1, 2, 3], beta_constraint=clip,
@@ -220,7 +220,7 @@ def _residual_block(x, width, resample, norm, name, clip_value=None):
 
 
 def build_resnet_generator(resolution=64, z_dim=100, base_width=64, depth=1, norm='batch',
-                           channels=3, name='generator'):
+                           channels=3, name='generator', sync_batch_norm=False):
   """z [B, z_dim] -> images [B, res, res, channels] in [-1, 1] through residual blocks.
 
   Dense to start x start x (base_width * 2**(stages-1)) [the paper: 4 x 4 x 8 * dim]; per stage
@@ -240,9 +240,10 @@ def build_resnet_generator(resolution=64, z_dim=100, base_width=64, depth=1, nor
     if stage:
       width //= 2
     for block in range(depth):
-      x = _residual_block(x, width, 'up' if block == 0 else None, norm, f'up{stage}_{block}')
+      x = _residual_block(x, width, 'up' if block == 0 else None, norm, f'up{stage}_{block}',
+                          sync_batch_norm=sync_batch_norm)
   if norm == 'batch':
-    x = keras.layers.BatchNormalization(momentum=BN_MOMENTUM, name='out_bn')(x)
+    x = dcgan.batch_norm('out_bn', sync_batch_norm)(x)
   x = keras.layers.ReLU(name='out_relu')(x)
   x = keras.layers.Conv2D(channels, 3, padding='same', name='to_image')(x)
   images = keras.layers.Activation('tanh', dtype='float32', name='tanh')(x)

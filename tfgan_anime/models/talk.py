@@ -69,21 +69,23 @@ def _critic(side, channels, dropout, clip_value, name):
   return keras.Model(images, logits, name=name)
 
 
-def _generator(z_dim, widths, channels, crop, name):
+def _generator(z_dim, widths, channels, crop, name, sync_batch_norm=False):
   """z [B, z_dim] -> Dense 4x4x256 -> (UpSampling2D, conv 3x3 + BN[, LeakyReLU]) per width."""
   _check_positive('z_dim', z_dim)
   _check_positive('channels', channels)
   z = keras.Input(shape=(z_dim,), name='z')
   # No biases before batch norm, whose mean subtraction would cancel them (the talk's tables).
   x = keras.layers.Dense(4 * 4 * 256, use_bias=False, name='project')(z)
-  x = keras.layers.BatchNormalization(momentum=BN_MOMENTUM, name='project_bn')(x)
+  x = keras.layers.BatchNormalization(momentum=BN_MOMENTUM, synchronized=sync_batch_norm,
+                                         name='project_bn')(x)
   x = LeakyReLU(negative_slope=SLOPE, name='project_lrelu')(x)
   x = keras.layers.Reshape((4, 4, 256), name='reshape')(x)
   widths = tuple(widths) + (channels,)
   for i, width in enumerate(widths):
     x = keras.layers.UpSampling2D(2, name=f'up{i}_upsample')(x)
     x = keras.layers.Conv2D(width, 3, padding='same', use_bias=False, name=f'up{i}')(x)
-    x = keras.layers.BatchNormalization(momentum=BN_MOMENTUM, name=f'up{i}_bn')(x)
+    x = keras.layers.BatchNormalization(momentum=BN_MOMENTUM, synchronized=sync_batch_norm,
+                                           name=f'up{i}_bn')(x)
     if i < len(widths) - 1:
       x = LeakyReLU(negative_slope=SLOPE, name=f'up{i}_lrelu')(x)
   # tanh in float32 keeps the [-1, 1] range exact under mixed precision; the crop stays float32.
@@ -106,13 +108,15 @@ def build_mnist_critic(channels=1, dropout=DROPOUT, clip_value=None, name='criti
   return _critic(RESOLUTIONS['mnist'], channels, dropout, clip_value, name)
 
 
-def build_mnist_generator(z_dim=Z_DIMS['mnist'], channels=1, name='generator'):
+def build_mnist_generator(z_dim=Z_DIMS['mnist'], channels=1, name='generator',
+                          sync_batch_norm=False):
   """The talk's MNIST generator: z [B, z_dim] -> images [B, 28, 28, channels] in [-1, 1].
 
   910,660 parameters at z_dim=128, channels=1, 902,082 trainable (Figure 37; keras.io
-  wgan_gp.py's generator): 32x32 upsampled, then cropped by 2 on each side.
+  wgan_gp.py's generator): 32x32 upsampled, then cropped by 2 on each side. sync_batch_norm:
+  batch statistics over all replicas of a strategy.
   """
-  return _generator(z_dim, (128, 64), channels, 2, name)
+  return _generator(z_dim, (128, 64), channels, 2, name, sync_batch_norm)
 
 
 def build_cars_critic(channels=3, dropout=DROPOUT, clip_value=None, name='critic'):
@@ -123,12 +127,14 @@ def build_cars_critic(channels=3, dropout=DROPOUT, clip_value=None, name='critic
   return _critic(RESOLUTIONS['cars'], channels, dropout, clip_value, name)
 
 
-def build_cars_generator(z_dim=Z_DIMS['cars'], channels=3, name='generator'):
+def build_cars_generator(z_dim=Z_DIMS['cars'], channels=3, name='generator',
+                          sync_batch_norm=False):
   """The talk's CARS196 generator: z [B, z_dim] -> images [B, 64, 64, channels] in [-1, 1].
 
   1,453,804 parameters at z_dim=256, channels=3, 8,646 of them non-trainable (Figure 39).
+  sync_batch_norm: as `build_mnist_generator`.
   """
-  return _generator(z_dim, (128, 64, 32), channels, None, name)
+  return _generator(z_dim, (128, 64, 32), channels, None, name, sync_batch_norm)
 
 
 BUILDERS = {

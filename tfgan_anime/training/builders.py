@@ -1,6 +1,7 @@
 """The networks, optimisers and compiled GAN of a TrainConfig."""
 
 import keras
+import tensorflow as tf
 
 from tfgan_anime import gan as gan_lib
 from tfgan_anime import losses
@@ -44,41 +45,61 @@ def build_networks(config):
   width and norm options do not apply); mlp: the toys' networks for 2-D points.
   """
   clip_value = losses.penalty_constraint(config.penalty, config.clip_value)
+  sync = sync_batch_norm(config.sync_batch_norm)
   if config.architecture == 'mlp':
     return (mlp.build_generator(config.z_dim, 2, config.mlp_width, config.mlp_depth),
             mlp.build_critic(2, config.mlp_width, config.mlp_depth, clip_value=clip_value))
   if config.architecture in talk.BUILDERS:
     build_generator, build_critic = talk.BUILDERS[config.architecture]
-    return (build_generator(z_dim=config.z_dim, channels=config.channels),
+    return (build_generator(z_dim=config.z_dim, channels=config.channels, sync_batch_norm=sync),
             build_critic(channels=config.channels, clip_value=clip_value))
-  return (_image_generator(config),
-          _image_critic(config, clip_value))
+  return (_image_generator(config, sync),
+          _image_critic(config, clip_value, sync))
 
 
-def _image_generator(config):
+def sync_batch_norm(setting, strategy=None):
+  """Whether batch norm all-reduces its statistics: --sync_batch_norm ('auto', 'true', 'false').
+
+  auto: when `strategy` (default: the one in scope) has more than one replica. One replica stays
+  unsynchronised, whose E[x^2] - E[x]^2 variance would round differently from tf.nn.moments'.
+  """
+  if setting == 'auto':
+    return (strategy or tf.distribute.get_strategy()).num_replicas_in_sync > 1
+  if setting not in ('true', 'false'):
+    raise ValueError(f'Unknown sync_batch_norm. Received: sync_batch_norm={setting!r}; accepted: '
+                     'auto, true, false')
+  return setting == 'true'
+
+
+def _image_generator(config, sync=False):
   """The generator of --g_arch: the report's DCGAN or a WGAN-GP paper variant (models/paper.py)."""
   common = dict(resolution=config.resolution, z_dim=config.z_dim, channels=config.channels)
+  kernel_size = config.g_kernel_size or config.kernel_size
   if config.g_arch == 'no_bn_constant':
     return paper.build_no_bn_constant_generator(dim=config.g_base_width,
-                                                kernel_size=config.kernel_size, **common)
+                                                kernel_size=kernel_size, **common)
   if config.g_arch == 'mlp':
     return paper.build_mlp_generator(**common)  # The paper's 4 x 512 ReLU layers.
   if config.g_arch == 'resnet':
     return paper.build_resnet_generator(base_width=config.g_base_width,
-                                        depth=config.resnet_depth, norm=config.g_norm, **common)
+                                        depth=config.resnet_depth, norm=config.g_norm,
+                                        sync_batch_norm=sync, **common)
+  if config.g_arch == 'dcgan':
+    common['upsample'] = config.g_upsample
   return paper.GENERATORS[config.g_arch](base_width=config.g_base_width,
-                                         kernel_size=config.kernel_size, norm=config.g_norm,
-                                         **common)
+                                         kernel_size=kernel_size, norm=config.g_norm,
+                                         sync_batch_norm=sync, **common)
 
 
-def _image_critic(config, clip_value):
+def _image_critic(config, clip_value, sync=False):
   """The critic: the report's DCGAN critic, or the variant's own (gated, tanh, resnet)."""
   common = dict(resolution=config.resolution, base_width=config.d_base_width,
                 norm=config.d_norm, clip_value=clip_value, channels=config.channels)
   if config.g_arch == 'resnet':
     return paper.build_resnet_critic(depth=config.resnet_depth, **common)
-  build = paper.CRITICS.get(config.g_arch, dcgan.build_critic)
-  return build(kernel_size=config.kernel_size, **common)
+  if config.g_arch not in paper.CRITICS:  # The variants' own critics have no batch norm.
+    return dcgan.build_critic(kernel_size=config.kernel_size, sync_batch_norm=sync, **common)
+  return paper.CRITICS[config.g_arch](kernel_size=config.kernel_size, **common)
 
 
 def build_gan(config, total_steps=None):

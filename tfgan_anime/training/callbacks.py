@@ -112,19 +112,24 @@ class SampleGrid(StepCallback):
 
   Args:
     z: the fixed latent batch, float32 [N, z_dim] (latent.sample).
+    scale: integer upscale of the grid (nearest; --grid_scale); 0: `images.grid_scale`'s
+      automatic one, each sample at least 64 px wide.
   """
 
-  def __init__(self, z, directory, steps_per_epoch, writer=None):
+  def __init__(self, z, directory, steps_per_epoch, writer=None, scale=0):
     super().__init__(steps_per_epoch=steps_per_epoch, at_end=True)
+    images_lib.grid_scale(scale, 1)  # Checks it now, not at the first epoch's end.
     self.z = tf.constant(z, tf.float32)
     self.directory = directory
     self.writer = writer
+    self.scale = scale
     self.written = []
 
   def render(self):
-    """The uint8 [H, W, 3] picture of the generator now."""
+    """The uint8 [H, W, C] picture of the generator now, upscaled by `scale`."""
     images = images_lib.to_uint8(self.model.generator(self.z, training=False)).numpy()
-    return images_lib.make_grid(images)
+    factor = images_lib.grid_scale(self.scale, images.shape[1])
+    return images_lib.upscale(images_lib.make_grid(images), factor)
 
   def on_step(self, step, logs, at_end):
     if at_end:
