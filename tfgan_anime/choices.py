@@ -21,7 +21,7 @@ LR_DECAYS = ('none', 'linear')
 # losses.LOSSES: (discriminator loss, generator loss) pairs.
 LOSSES = ('minimax', 'non_saturating', 'wasserstein', 'hinge', 'least_squares')
 # losses.PENALTIES: what is added to (or constrains) the critic.
-PENALTIES = ('none', 'gp', 'clip')
+PENALTIES = ('none', 'gp', 'clip', 'r1', 'dragan')
 # models/dcgan.py.
 GENERATOR_NORMS = ('batch', 'none')
 CRITIC_NORMS = ('batch', 'layer', 'spectral', 'none')
