@@ -249,12 +249,12 @@ class TrainConfig:
             'the defaults with --penalty=r1 (R1 is zero-centred: it pulls ||grad D(x)|| to 0)')
     if self.penalty_every < 1:
       _fail('penalty_every', self.penalty_every, 'an integer >= 1')
-    if self.penalty_every > 1 and self.penalty != 'r1':
+    if self.penalty_every > 1 and self.penalty not in choices.LAZY_PENALTIES:
       _fail('penalty_every', self.penalty_every, f'1 with --penalty={self.penalty} (lazy '
             'regularisation is for r1; the Lipschitz penalties hold the critic at every update)')
     if not 0 <= self.label_smoothing < 1:
       _fail('label_smoothing', self.label_smoothing, 'a number in [0, 1)')
-    if self.label_smoothing and self.loss not in ('minimax', 'non_saturating'):
+    if self.label_smoothing and self.loss not in choices.SMOOTHABLE_LOSSES:
       _fail('label_smoothing', self.label_smoothing, f'0 with --loss={self.loss} (it smooths '
             'the cross-entropy targets of minimax and non_saturating; this loss has none)')
 

@@ -20,6 +20,8 @@ from typing import Callable, Optional, Tuple
 
 import tensorflow as tf
 
+from tfgan_anime import choices
+
 
 
 def _flat(x):
@@ -111,7 +113,7 @@ LOSSES = {
 
 # The losses whose discriminator is a cross-entropy on logits, where --label_smoothing means
 # something (a soft target); the others have no targets to smooth.
-SMOOTHABLE_LOSSES = ('minimax', 'non_saturating')
+SMOOTHABLE_LOSSES = choices.SMOOTHABLE_LOSSES
 
 
 def get_losses(name, label_smoothing=0.0):
@@ -159,9 +161,9 @@ def interpolate(real, fake, epsilon):
 
 # The inner tape differentiates sum(D(x)) * INPUT_GRADIENT_SCALE and divides the gradient by it.
 # Under mixed_float16 the critic's backward pass runs in float16, whose normal range ends at
-# 6e-5: the per-element gradients of a critic with a small input gradient (at initialisation,
-# or the one R1 pulls towards 0) underflow, unscaled. Measured on the 64 px DCGAN critic with
-# ||grad|| = 5e-5: 12% error in the norm unscaled, 0.05% scaled (docs/BENCHMARKS.md). A power
+# 6e-5: the per-element gradients of a critic with a small input gradient (the one R1 pulls
+# towards 0) underflow, unscaled. Measured on the 64 px DCGAN critic with ||grad|| = 4.6e-5:
+# 12% error in the norms unscaled, 0.08% scaled (docs/BENCHMARKS.md). A power
 # of two, so the float32 and bfloat16 results are the same bit for bit. In float16 the scaled
 # backward overflows only where the critic's gradient with respect to one activation exceeds
 # 65504 / 1024 = 64, far above the norms of 1 (gp, dragan) or less (r1) these penalties keep;
