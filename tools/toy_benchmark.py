@@ -16,6 +16,10 @@ number of generator steps and a linear learning-rate decay to 0; they differ as 
   wgan      Wasserstein loss, weights clipped to [-0.01, 0.01], 5 critic updates, RMSprop(1e-3)
   wgan_gp   Wasserstein loss + gradient penalty lambda 0.1 (the WGAN-GP toy code), 5 critic
             updates, Adam(2e-3, 0.5, 0.9): configs/toy_ring8.cfg
+
+and the tricks, each the gan row with one change: gan_ls (--label_smoothing=0.1), gan_r1
+(--penalty=r1, gamma / 2 = 0.1), gan_r1_lazy4 (the same every 4 steps, times 4) and gan_dragan
+(--penalty=dragan, lambda 0.1).
 """
 
 import contextlib
