@@ -128,5 +128,54 @@ class ReportTableTest(tf.test.TestCase, parameterized.TestCase):
       self.assertIn(f'`{name}`', readme)
 
 
+class SnganConfigTest(tf.test.TestCase, parameterized.TestCase):
+  """configs/sngan.cfg (Miyato et al. 2018) and its CPU twin."""
+
+  def test_the_papers_settings(self):
+    config = _parse('sngan.cfg')
+    config.validate()
+    self.assertEqual((config.loss, config.penalty, config.d_norm), ('hinge', 'none', 'spectral'))
+    self.assertEqual(config.n_critic, 5)
+    self.assertEqual((config.d_optimizer, config.d_lr, config.d_beta1, config.d_beta2),
+                     ('adam', 2e-4, 0.0, 0.9))
+    self.assertEqual((config.g_optimizer, config.g_lr, config.g_beta1, config.g_beta2),
+                     ('adam', 2e-4, 0.0, 0.9))
+    self.assertEqual(config.resolution, 64)
+
+  def test_the_cpu_twin_is_the_quickstarts_budget(self):
+    twin, quickstart = _parse('sngan_cpu.cfg'), _parse('quickstart.cfg')
+    twin.validate()
+    self.assertEqual((twin.loss, twin.d_norm, twin.n_critic), ('hinge', 'spectral', 1))
+    # Table 1 setting C of the paper.
+    self.assertEqual((twin.d_lr, twin.d_beta1, twin.d_beta2), (2e-4, 0.5, 0.999))
+    for name in ('resolution', 'g_base_width', 'd_base_width', 'batch_size', 'train_steps',
+                 'synthetic_num_images', 'steps_per_epoch', 'n_critic'):
+      self.assertEqual(getattr(twin, name), getattr(quickstart, name), name)
+
+  @parameterized.parameters('sngan.cfg', 'sngan_cpu.cfg')
+  def test_every_value_names_its_source(self, name):
+    with open(os.path.join(CONFIGS, name)) as f:
+      lines = f.read().splitlines()
+    previous_comment = False
+    for line in lines:
+      if line.startswith('--') and not line.startswith('--flagfile'):
+        self.assertTrue(previous_comment, f'{name}: {line} has no comment naming its source')
+      if line.startswith('#'):
+        previous_comment = True
+      elif not line.strip():
+        previous_comment = False
+    if name == 'sngan.cfg':
+      self.assertEqual(sum('Miyato et al. 2018' in line for line in lines), 4)
+
+  def test_dry_run_builds_the_spectral_critic(self):
+    model_dir = os.path.join(self.get_temp_dir(), 'run')
+    result = testing_utils.run_module('tfgan_anime.train', '--flagfile=sngan_cpu.cfg',
+                                      f'--model_dir={model_dir}', '--dry_run', timeout=300)
+    self.assertEqual(result.returncode, 0, result.stderr)
+    self.assertIn('"d_norm": "spectral"', result.stdout)
+    self.assertIn('down0_sn', result.stdout)  # The critic's convolutions are wrapped.
+    self.assertFalse(os.path.exists(model_dir))
+
+
 if __name__ == '__main__':
   tf.test.main()

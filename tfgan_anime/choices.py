@@ -21,7 +21,11 @@ LR_DECAYS = ('none', 'linear')
 # losses.LOSSES: (discriminator loss, generator loss) pairs.
 LOSSES = ('minimax', 'non_saturating', 'wasserstein', 'hinge', 'least_squares')
 # losses.PENALTIES: what is added to (or constrains) the critic.
-PENALTIES = ('none', 'gp', 'clip')
+PENALTIES = ('none', 'gp', 'clip', 'r1', 'dragan')
+# The losses whose discriminator is a cross-entropy, so --label_smoothing has targets to smooth.
+SMOOTHABLE_LOSSES = ('minimax', 'non_saturating')
+# The penalties that take --penalty_every > 1 (losses.Penalty.lazy).
+LAZY_PENALTIES = ('r1',)
 # models/dcgan.py.
 GENERATOR_NORMS = ('batch', 'none')
 CRITIC_NORMS = ('batch', 'layer', 'spectral', 'none')

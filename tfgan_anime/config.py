@@ -57,11 +57,21 @@ class TrainConfig:
   d_norm: str = _field('none', 'Critic normalisation: batch is DCGAN\'s; WGAN-GP needs none, '
                        'layer or spectral.', choices.CRITIC_NORMS)
   loss: str = _field('wasserstein', 'Adversarial loss.', choices.LOSSES)
-  penalty: str = _field('gp', 'Critic constraint: gp (gradient penalty), clip (weight '
-                        'clipping) or none.', choices.PENALTIES)
+  penalty: str = _field('gp', 'Critic constraint: gp (gradient penalty, Gulrajani et al. '
+                        '2017; WGAN-LP with --gp_one_sided), clip (weight clipping), r1 '
+                        '(--gp_weight * E||grad D(x)||^2 on real data, so --gp_weight is '
+                        'gamma / 2 of Mescheder et al. 2018), dragan (gradient norm pulled to 1 '
+                        'around the data, Kodali et al. 2017) or none.', choices.PENALTIES)
   gp_weight: float = _field(10.0, 'lambda of the gradient penalty (10 in the WGAN-GP paper).')
   gp_target: float = _field(1.0, 'Gradient norm the penalty pulls towards.')
   gp_one_sided: bool = _field(False, 'Penalise only gradient norms above --gp_target.')
+  penalty_every: int = _field(1, 'Lazy regularisation (StyleGAN2): with --penalty=r1, apply '
+                              'the penalty only every this many generator steps, multiplied by '
+                              'it (16 in StyleGAN2); 1: at every critic update.')
+  label_smoothing: float = _field(0.0, 'One-sided label smoothing (Salimans et al. 2016): real '
+                                  'targets 1 - alpha, fakes 0, for --loss=minimax or '
+                                  'non_saturating; 0.1 (target 0.9, as in Goodfellow\'s NIPS 2016 '
+                                  'tutorial) is a common choice; 0: off.')
   clip_value: float = _field(0.01, 'c of weight clipping: weights stay in [-c, c] (WGAN paper).')
   n_critic: int = _field(5, 'Critic updates per generator update (5 in the WGAN papers).')
   batch_size: int = _field(64, 'Global batch of each critic and generator update.')
@@ -240,11 +250,35 @@ class TrainConfig:
               'per sample, and batch norm mixes the samples of a batch)')
     if self.penalty == 'clip' and not self.clip_value > 0:
       _fail('clip_value', self.clip_value, 'a number > 0 with --penalty=clip')
+    self._validate_tricks()
     if self.cache not in ('', 'memory') and os.path.isdir(self.cache):
       _fail('cache', self.cache, '"", memory, or a file path prefix (not a directory)')
     self._validate_toy_and_eval()
     self._validate_watch_and_arch()
     self._validate_nets_and_grid()
+
+  def _validate_tricks(self):
+    """The penalties beside gp, lazy regularisation and label smoothing."""
+    if self.penalty in ('r1', 'dragan'):
+      if not self.gp_weight > 0:
+        _fail('gp_weight', self.gp_weight, f'a number > 0 with --penalty={self.penalty}')
+      if self.d_norm == 'batch':
+        _fail('d_norm', self.d_norm, f'none, layer or spectral with --penalty={self.penalty} '
+              '(the penalty is per sample, and batch norm mixes the samples of a batch)')
+    if self.penalty == 'r1' and (self.gp_target != 1 or self.gp_one_sided):
+      _fail('gp_target' if self.gp_target != 1 else 'gp_one_sided',
+            self.gp_target if self.gp_target != 1 else self.gp_one_sided,
+            'the defaults with --penalty=r1 (R1 is zero-centred: it pulls ||grad D(x)|| to 0)')
+    if self.penalty_every < 1:
+      _fail('penalty_every', self.penalty_every, 'an integer >= 1')
+    if self.penalty_every > 1 and self.penalty not in choices.LAZY_PENALTIES:
+      _fail('penalty_every', self.penalty_every, f'1 with --penalty={self.penalty} (lazy '
+            'regularisation is for r1; the Lipschitz penalties hold the critic at every update)')
+    if not 0 <= self.label_smoothing < 1:
+      _fail('label_smoothing', self.label_smoothing, 'a number in [0, 1)')
+    if self.label_smoothing and self.loss not in choices.SMOOTHABLE_LOSSES:
+      _fail('label_smoothing', self.label_smoothing, f'0 with --loss={self.loss} (it smooths '
+            'the cross-entropy targets of minimax and non_saturating; this loss has none)')
 
   def _validate_images(self):
     """The image side and channels, which the talk's networks fix."""

@@ -16,6 +16,10 @@ number of generator steps and a linear learning-rate decay to 0; they differ as 
   wgan      Wasserstein loss, weights clipped to [-0.01, 0.01], 5 critic updates, RMSprop(1e-3)
   wgan_gp   Wasserstein loss + gradient penalty lambda 0.1 (the WGAN-GP toy code), 5 critic
             updates, Adam(2e-3, 0.5, 0.9): configs/toy_ring8.cfg
+
+and the tricks, each the gan row with one change: gan_ls (--label_smoothing=0.1), gan_r1
+(--penalty=r1, gamma / 2 = 0.1), gan_r1_lazy4 (the same every 4 steps, times 4) and gan_dragan
+(--penalty=dragan, lambda 0.1).
 """
 
 import contextlib
@@ -39,7 +43,8 @@ FLAGS = flags.FLAGS
 def define_flags():
   flags.DEFINE_string('seeds', '0,1,2,3,4', 'Comma-separated seeds.')
   flags.DEFINE_string('datasets', 'ring8,grid25', 'Comma-separated: ring8, grid25.')
-  flags.DEFINE_string('methods', 'gan,wgan,wgan_gp', 'Comma-separated: gan, wgan, wgan_gp.')
+  flags.DEFINE_string('methods', 'gan,wgan,wgan_gp', 'Comma-separated: gan, wgan, wgan_gp, '
+                      'gan_ls, gan_r1, gan_r1_lazy4, gan_dragan.')
   flags.DEFINE_integer('train_steps', 1200, 'Generator steps per run.')
   flags.DEFINE_integer('mlp_width', 128, 'Hidden units of both MLPs (512 in the seed).')
   flags.DEFINE_string('work_dir', '/tmp/tfgan_anime_toy_benchmark',
@@ -57,7 +62,17 @@ METHODS = {
     'wgan_gp': dict(loss='wasserstein', penalty='gp', gp_weight=0.1, n_critic=5,
                     g_optimizer='adam', d_optimizer='adam', g_lr=2e-3, d_lr=2e-3),
 }
-LABELS = {'gan': 'GAN (non-saturating)', 'wgan': 'WGAN (clipping)', 'wgan_gp': 'WGAN-GP'}
+# The tricks of issue 14 on the GAN row's settings, one change each (weights not tuned: the
+# WGAN-GP toy code's lambda 0.1 for both penalties, gamma / 2 = 0.1 for R1).
+METHODS.update({
+    'gan_ls': dict(METHODS['gan'], label_smoothing=0.1),
+    'gan_r1': dict(METHODS['gan'], penalty='r1', gp_weight=0.1),
+    'gan_r1_lazy4': dict(METHODS['gan'], penalty='r1', gp_weight=0.1, penalty_every=4),
+    'gan_dragan': dict(METHODS['gan'], penalty='dragan', gp_weight=0.1),
+})
+LABELS = {'gan': 'GAN (non-saturating)', 'wgan': 'WGAN (clipping)', 'wgan_gp': 'WGAN-GP',
+          'gan_ls': 'GAN + label smoothing 0.1', 'gan_r1': 'GAN + R1 (gamma/2 = 0.1)',
+          'gan_r1_lazy4': 'GAN + R1, lazy every 4', 'gan_dragan': 'GAN + DRAGAN (lambda 0.1)'}
 NUM_MODES = {'ring8': 8, 'grid25': 25}
 
 

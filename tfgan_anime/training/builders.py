@@ -114,8 +114,10 @@ def build_gan(config, total_steps=None):
   gan = gan_lib.GAN(generator, critic, config.z_dim, n_critic=config.n_critic,
                     penalty=config.penalty, gp_weight=config.gp_weight,
                     gp_target=config.gp_target, gp_one_sided=config.gp_one_sided,
+                    penalty_every=config.penalty_every,
                     seed=config.seed)
-  d_loss_fn, g_loss_fn = losses.get_losses(config.loss)
+  d_loss_fn, g_loss_fn = losses.get_losses(config.loss,
+                                           label_smoothing=config.label_smoothing)
   g_decay = d_decay = None
   if config.lr_decay == 'linear':
     if not total_steps:
