@@ -31,6 +31,8 @@ GENERATOR_NORMS = ('batch', 'none')
 CRITIC_NORMS = ('batch', 'layer', 'spectral', 'none')
 # models/dcgan.py UPSAMPLINGS: how the generator doubles its side.
 G_UPSAMPLINGS = ('transpose', 'nearest', 'bilinear')
+# augment.OPS: DiffAugment's transforms of the critic's inputs.
+AUGMENT_OPS = ('color', 'translation', 'cutout')
 # Batch norm's statistics over all replicas (true), per replica (false), or true when the
 # strategy has more than one replica (auto).
 SYNC_BATCH_NORM = ('auto', 'true', 'false')

@@ -193,6 +193,43 @@ class TrainConfig:
   grid_scale: int = _field(
       0, 'Integer upscale (nearest) of the sample grid PNGs written during training; 0: the '
       'smallest that shows each image at least 64 px wide (2 at 32 px, 1 at 64 px).')
+  ema_kimg: float = _field(
+      0.0, 'Average the generator\'s weights (EMA) with this half-life in thousands of images, '
+      'as StyleGAN2-ADA (10 there); the average is what the grids show, evaluation scores and '
+      'the export holds. 0: off (or a fixed --ema_decay).')
+  ema_rampup: float = _field(
+      0.0, 'EMA ramp-up (StyleGAN2-ADA: 0.05): the half-life is at most this fraction of the '
+      'images seen, so early weights are forgotten fast. 0: none.')
+  ema_decay: float = _field(
+      0.0, 'A fixed EMA decay beta in [0, 1) instead of --ema_kimg (e.g. 0.999). 0: off.')
+  export_raw: bool = _field(
+      False, 'With EMA on and --export, also export the raw (not averaged) generator to '
+      '<model_dir>/export_raw.')
+  augment: str = _field(
+      'none', 'Differentiable augmentation of every critic input, real and fake, in both '
+      'updates (DiffAugment, Zhao et al. 2020): none, or a comma-separated subset of '
+      f'{", ".join(choices.AUGMENT_OPS)}. For small folders (a few thousand images).')
+
+  def _validate_ema_and_augment(self):
+    if self.ema_kimg < 0:
+      _fail('ema_kimg', self.ema_kimg, 'a number >= 0 (0: off)')
+    if self.ema_rampup < 0:
+      _fail('ema_rampup', self.ema_rampup, 'a number >= 0 (0: none)')
+    if not 0 <= self.ema_decay < 1:
+      _fail('ema_decay', self.ema_decay, 'a number in [0, 1) (0: off)')
+    if self.ema_decay and self.ema_kimg:
+      _fail('ema_decay', self.ema_decay, f'0 with --ema_kimg={self.ema_kimg:g} (one of the two '
+            'sets the average\'s decay)')
+    if self.ema_rampup and not self.ema_kimg:
+      _fail('ema_rampup', self.ema_rampup, '0 without --ema_kimg (the ramp-up shortens a '
+            'half-life in images)')
+    if self.augment != 'none':
+      ops = [op.strip() for op in self.augment.split(',')]
+      if (any(op not in choices.AUGMENT_OPS for op in ops) or len(set(ops)) != len(ops)):
+        _fail('augment', self.augment, 'none, or a comma-separated subset of '
+              f'{", ".join(choices.AUGMENT_OPS)} without repeats')
+      if spec.is_toy(self.data):
+        _fail('augment', self.augment, 'none with toy 2-D data (the ops transform images)')
 
   def validate(self):
     """Raises UserError (a ValueError) naming the flag, the value received and what is accepted.
@@ -251,6 +288,7 @@ class TrainConfig:
     if self.penalty == 'clip' and not self.clip_value > 0:
       _fail('clip_value', self.clip_value, 'a number > 0 with --penalty=clip')
     self._validate_tricks()
+    self._validate_ema_and_augment()
     if self.cache not in ('', 'memory') and os.path.isdir(self.cache):
       _fail('cache', self.cache, '"", memory, or a file path prefix (not a directory)')
     self._validate_toy_and_eval()

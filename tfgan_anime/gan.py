@@ -18,8 +18,10 @@ across replicas) and the result equals one device running the global batch.
 import keras
 import tensorflow as tf
 
-from tfgan_anime.training import distribute
+from tfgan_anime import augment as augment_lib
+from tfgan_anime import ema as ema_lib
 from tfgan_anime import losses
+from tfgan_anime.training import distribute
 
 # Random draws per step are numbered below this (2 per critic update, 1 for the generator).
 _DRAWS_PER_STEP = 1024
@@ -49,11 +51,15 @@ class GAN(keras.Model):
     gp_one_sided: penalise only norms above gp_target.
     penalty_every: apply the penalty every this many generator steps, scaled by it (lazy
       regularisation; the penalty decides whether it supports this).
+    augment: a subset of augment.OPS, applied to every critic input (DiffAugment).
+    ema_kimg, ema_rampup, ema_decay: the generator's weight average (see ema.beta); with
+      ema_kimg or ema_decay > 0 the GAN holds `ema_generator` and `sampler` returns it.
     seed: base seed of the z and epsilon draws.
   """
 
   def __init__(self, generator, critic, z_dim, n_critic=1, penalty='none', gp_weight=10.0,
-               gp_target=1.0, gp_one_sided=False, penalty_every=1, seed=0, **kwargs):
+               gp_target=1.0, gp_one_sided=False, penalty_every=1, augment=(), ema_kimg=0.0,
+               ema_rampup=0.0, ema_decay=0.0, seed=0, **kwargs):
     super().__init__(**kwargs)
     if isinstance(n_critic, bool) or not isinstance(n_critic, int) or not 1 <= n_critic <= 100:
       raise ValueError(f'n_critic must be an integer in [1, 100]. Received: n_critic={n_critic!r}')
@@ -73,6 +79,15 @@ class GAN(keras.Model):
         weight=self.gp_weight, target=self.gp_target, one_sided=self.gp_one_sided,
         every=int(penalty_every))
     self.seed = int(seed)
+    self.augment = tuple(augment)
+    if not 0.0 <= ema_decay < 1.0 or ema_kimg < 0 or ema_rampup < 0:
+      raise ValueError(f'Invalid EMA settings. Received: ema_kimg={ema_kimg}, ema_rampup='
+                       f'{ema_rampup}, ema_decay={ema_decay}; accepted: ema_kimg >= 0, '
+                       'ema_rampup >= 0, 0 <= ema_decay < 1')
+    self.ema_kimg, self.ema_rampup, self.ema_decay = (float(ema_kimg), float(ema_rampup),
+                                                      float(ema_decay))
+    self.ema_generator = (ema_lib.clone(generator) if ema_kimg > 0 or ema_decay > 0
+                          else None)
     # Generator updates done; drives the random draws, so it is saved with the checkpoint.
     self.step = self.add_weight(name='step', shape=(), dtype='int64', initializer='zeros',
                                 trainable=False, aggregation='only_first_replica')
@@ -146,6 +161,58 @@ class GAN(keras.Model):
         normal=lambda shape: self._normal(shape, draw=update, stream=STREAM_PENALTY),
         step=self.step)
 
+  def _critic_view(self, images, batch, draw):
+    """What the critic sees of `images`: DiffAugment's transform when --augment is set.
+
+    The same differentiable transform is applied to real and fake images, in the critic's and
+    the generator's updates; each image gets its own stateless draws.
+    """
+    if not self.augment:
+      return images
+    uniforms = self._uniform([batch, augment_lib.NUM_DRAWS], draw=draw, stream=STREAM_AUGMENT)
+    return augment_lib.augment(images, self.augment, uniforms)
+
+  def _critic_update(self, real, batch, i, scale):
+    """Critic update `i` of this step on the real batch `real`; returns its loss and logits.
+
+    With --augment the penalty interpolates between the augmented reals and fakes: the critic
+    is trained on the augmented distributions, so its gradient is constrained where it is
+    evaluated; epsilon stays one per (augmented) real/fake pair.
+    """
+    z = self._normal([batch, self.z_dim], draw=2 * i)
+    fake = self._critic_view(self.generator(z, training=True), batch, 2 * i + 1)
+    real = self._critic_view(real, batch, 2 * i)
+    with tf.GradientTape() as tape:
+      real_logits = self.critic(real, training=True)
+      fake_logits = self.critic(fake, training=True)
+      d_loss = self.d_loss_fn(real_logits, fake_logits)
+      penalty_metrics = {}
+      if self._penalty.critic_loss_term is not None:
+        term, penalty_metrics = self._penalty.critic_loss_term(
+            lambda x: self.critic(x, training=True), real, fake,
+            self._penalty_draws(batch, i), self.penalty_options)
+        d_loss += term
+      d_total = self.d_optimizer.scale_loss(tf.cast(d_loss, tf.float32) * scale)
+    grads = tape.gradient(d_total, self.critic.trainable_variables)
+    self.d_optimizer.apply_gradients(zip(grads, self.critic.trainable_variables))
+    return d_loss, real_logits, fake_logits, penalty_metrics
+
+  def _generator_update(self, batch, scale):
+    """The generator update of this step; returns its loss."""
+    z = self._normal([batch, self.z_dim], draw=2 * self.n_critic)
+    with tf.GradientTape() as tape:
+      fake = self._critic_view(self.generator(z, training=True), batch, 2 * self.n_critic)
+      g_loss = self.g_loss_fn(self.critic(fake, training=True))
+      g_total = self.g_optimizer.scale_loss(tf.cast(g_loss, tf.float32) * scale)
+    grads = tape.gradient(g_total, self.generator.trainable_variables)
+    self.g_optimizer.apply_gradients(zip(grads, self.generator.trainable_variables))
+    return g_loss
+
+  @property
+  def sampler(self):
+    """The generator to sample from: the weights' average with EMA on, else the generator."""
+    return self.generator if self.ema_generator is None else self.ema_generator
+
   def train_step(self, data):
     self._train_step_traces += 1  # Python runs only while tracing.
     real_batches = data[0] if isinstance(data, (tuple, list)) else data
@@ -155,30 +222,14 @@ class GAN(keras.Model):
     scale = 1.0 / (ctx.num_replicas_in_sync if ctx is not None else 1)
 
     for i in range(self.n_critic):
-      real = real_batches[:, i]
-      z = self._normal([batch, self.z_dim], draw=2 * i)
-      fake = self.generator(z, training=True)
-      with tf.GradientTape() as tape:
-        real_logits = self.critic(real, training=True)
-        fake_logits = self.critic(fake, training=True)
-        d_loss = self.d_loss_fn(real_logits, fake_logits)
-        penalty_metrics = {}
-        if self._penalty.critic_loss_term is not None:
-          term, penalty_metrics = self._penalty.critic_loss_term(
-              lambda x: self.critic(x, training=True), real, fake,
-              self._penalty_draws(batch, i), self.penalty_options)
-          d_loss += term
-        d_total = self.d_optimizer.scale_loss(tf.cast(d_loss, tf.float32) * scale)
-      grads = tape.gradient(d_total, self.critic.trainable_variables)
-      self.d_optimizer.apply_gradients(zip(grads, self.critic.trainable_variables))
-
-    z = self._normal([batch, self.z_dim], draw=2 * self.n_critic)
-    with tf.GradientTape() as tape:
-      fake_logits_g = self.critic(self.generator(z, training=True), training=True)
-      g_loss = self.g_loss_fn(fake_logits_g)
-      g_total = self.g_optimizer.scale_loss(tf.cast(g_loss, tf.float32) * scale)
-    grads = tape.gradient(g_total, self.generator.trainable_variables)
-    self.g_optimizer.apply_gradients(zip(grads, self.generator.trainable_variables))
+      d_loss, real_logits, fake_logits, penalty_metrics = self._critic_update(
+          real_batches[:, i], batch, i, scale)
+    g_loss = self._generator_update(batch, scale)
+    if self.ema_generator is not None:
+      images_seen = tf.cast(self.step, tf.float32) * tf.cast(batch, tf.float32) / scale
+      ema_lib.update(self.ema_generator, self.generator,
+                     ema_lib.beta(images_seen, tf.cast(batch, tf.float32) / scale,
+                                  self.ema_kimg, self.ema_rampup, self.ema_decay))
     self.step.assign_add(1)
 
     # Metrics describe the last critic update of the step. Each step returns its own values, so

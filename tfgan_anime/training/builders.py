@@ -3,6 +3,7 @@
 import keras
 import tensorflow as tf
 
+from tfgan_anime import augment
 from tfgan_anime import gan as gan_lib
 from tfgan_anime import losses
 from tfgan_anime.models import dcgan
@@ -115,6 +116,8 @@ def build_gan(config, total_steps=None):
                     penalty=config.penalty, gp_weight=config.gp_weight,
                     gp_target=config.gp_target, gp_one_sided=config.gp_one_sided,
                     penalty_every=config.penalty_every,
+                    augment=augment.parse(config.augment), ema_kimg=config.ema_kimg,
+                    ema_rampup=config.ema_rampup, ema_decay=config.ema_decay,
                     seed=config.seed)
   d_loss_fn, g_loss_fn = losses.get_losses(config.loss,
                                            label_smoothing=config.label_smoothing)

@@ -64,7 +64,7 @@ def make_callbacks(config, gan, checkpoints, stream, writer, log, stop_request=N
   else:
     z_fixed = latent.sample(config.num_samples, config.z_dim, config.seed)
     grid = callbacks_lib.SampleGrid(z_fixed, run_dir.samples_directory(config.model_dir),
-                                    steps_per_epoch, writer)
+                                    steps_per_epoch, writer, scale=config.grid_scale)
     toy_logger = None
   guard = guard_lib.DivergenceGuard(checkpoints, config.max_rollbacks,
                                     config.rollback_lr_factor, log=log)
@@ -115,8 +115,9 @@ def _evaluation_callback(config, gan, info, steps_per_epoch, writer, log):
       inception_graph=config.inception_graph,
       inception_keras_weights=config.inception_keras_weights,
       scan_cache=os.path.join(config.model_dir, 'data_scan.json'), log=log)
-  # Generator, critic and step: enough to export the best generator or to look at its critic.
-  best = tf.train.Checkpoint(generator=gan.generator, critic=gan.critic, step=gan.step)
+  # The sampled generator (the average with EMA on: what was scored), critic and step: enough
+  # to export the best generator or to look at its critic.
+  best = tf.train.Checkpoint(generator=gan.sampler, critic=gan.critic, step=gan.step)
   best_manager = tf.train.CheckpointManager(best, run_dir.best_directory(config.model_dir),
                                             max_to_keep=1)
   return callbacks_lib.EvaluationCallback(evaluate_fn, metric_name, best_manager,

@@ -127,7 +127,7 @@ class SampleGrid(StepCallback):
 
   def render(self):
     """The uint8 [H, W, C] picture of the generator now, upscaled by `scale`."""
-    images = images_lib.to_uint8(self.model.generator(self.z, training=False)).numpy()
+    images = images_lib.to_uint8(self.model.sampler(self.z, training=False)).numpy()
     factor = images_lib.grid_scale(self.scale, images.shape[1])
     return images_lib.upscale(images_lib.make_grid(images), factor)
 
@@ -189,7 +189,7 @@ class ToyPlots(SampleGrid):
     self.cells = cells
 
   def render(self):
-    fake = self.model.generator(self.z, training=False).numpy()
+    fake = self.model.sampler(self.z, training=False).numpy()
     values = self.model.critic(self.grid, training=False).numpy().reshape(self.cells, self.cells)
     return toy_plots.side_by_side(toy_plots.samples_panel(self.real, fake, self.box),
                                   toy_plots.critic_panel(values, fake, self.box))
@@ -217,7 +217,7 @@ class ToyMetricsLogger(StepCallback):
     self.latest = None
 
   def on_step(self, step, logs, at_end):
-    fake = self.model.generator(self.z, training=False).numpy()
+    fake = self.model.sampler(self.z, training=False).numpy()
     self.latest = toy_metrics.toy_metrics(fake, self.centres, self.sigma)
     if self.writer is not None:
       with self.writer.as_default():
@@ -257,7 +257,7 @@ class EvaluationCallback(StepCallback):
     self.best = read_best(best_manager.directory)
 
   def on_step(self, step, logs, at_end):
-    value = float(self.evaluate_fn(self.model.generator))
+    value = float(self.evaluate_fn(self.model.sampler))
     self.history.append((step, value))
     improved = np.isfinite(value) and (self.best is None or value < self.best['value'])
     if improved:
@@ -327,7 +327,7 @@ class DiversityWatch(StepCallback):
     return value, value / self.real_diversity, fake
 
   def on_step(self, step, logs, at_end):
-    value, ratio, fake = self.measure(self.model.generator)
+    value, ratio, fake = self.measure(self.model.sampler)
     covered = self.tags_fn(fake) if self.tags_fn is not None else None
     self.history.append((step, value, ratio))
     if self.writer is not None:

@@ -63,6 +63,8 @@ def make_checkpoint(gan, run_state=None):
   """A tf.train.Checkpoint of both networks, both optimisers, the step (and a RunState)."""
   objects = dict(generator=gan.generator, critic=gan.critic, g_optimizer=gan.g_optimizer,
                  d_optimizer=gan.d_optimizer, step=gan.step)
+  if gan.ema_generator is not None:
+    objects['ema_generator'] = gan.ema_generator
   if run_state is not None:
     objects['run_state'] = run_state
   return tf.train.Checkpoint(**objects)
@@ -119,12 +121,18 @@ class RunCheckpoints:
 
   def variables(self):
     """Every variable a checkpoint holds."""
-    return (list(self.gan.generator.variables) + list(self.gan.critic.variables)
-            + list(self.gan.g_optimizer.variables) + list(self.gan.d_optimizer.variables))
+    return (self._network_variables() + list(self.gan.g_optimizer.variables)
+            + list(self.gan.d_optimizer.variables))
+
+  def _network_variables(self):
+    networks = [self.gan.generator, self.gan.critic]
+    if self.gan.ema_generator is not None:
+      networks.append(self.gan.ema_generator)
+    return [v for network in networks for v in network.variables]
 
   def networks_finite(self):
-    """True when both networks' weights (and batch-norm statistics) are finite."""
-    return all_finite(list(self.gan.generator.variables) + list(self.gan.critic.variables))
+    """True when both networks' weights (batch-norm statistics, the EMA) are finite."""
+    return all_finite(self._network_variables())
 
   def begin_segment(self, step, position):
     """Training (re)starts at `step` with the stream at image `position`."""

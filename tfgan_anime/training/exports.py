@@ -22,8 +22,13 @@ def export_run(config, gan, best, log):
   """
   if not config.export:
     return '', ''
-  export_dir = export_lib.export_generator(gan.generator,
+  # With EMA on, the average is the generator people see: the grids and the scores are its.
+  export_dir = export_lib.export_generator(gan.sampler,
                                            run_dir.export_directory(config.model_dir))
+  if config.export_raw and gan.ema_generator is not None:
+    raw_dir = export_lib.export_generator(gan.generator,
+                                         run_dir.export_raw_directory(config.model_dir))
+    log(f'Raw (not averaged) generator exported to {raw_dir}')
   export_best_dir = ''
   if best is not None and config.export_best:
     export_best_dir = export_best(config, run_dir.export_best_directory(config.model_dir))

@@ -14,6 +14,7 @@ import math
 
 import tensorflow as tf
 
+from tfgan_anime import files
 from tfgan_anime.training import builders
 from tfgan_anime.training import callback_list
 from tfgan_anime.training import checkpoints as checkpoints_lib
@@ -71,6 +72,8 @@ def train(config, strategy=None, stop_request=None, log=None, extra_callbacks=()
   """
   log = log or _say
   config.validate()
+  # Process-wide, like the dtype policy: every atomic write of this run honours --fsync.
+  files.set_fsync(config.fsync)
   config.check_paths()
   # Before any TensorFlow op: MultiWorkerMirroredStrategy must exist first.
   strategy = strategy or distribute.make_strategy(config.strategy)

@@ -68,6 +68,11 @@ def export_directory(model_dir):
   return os.path.join(model_dir, 'export')
 
 
+def export_raw_directory(model_dir):
+  """The generator before averaging, with EMA on and --export_raw."""
+  return os.path.join(model_dir, 'export_raw')
+
+
 def best_directory(model_dir):
   return os.path.join(model_dir, 'best')
 

@@ -1,0 +1,91 @@
+"""DiffAugment's ops, each against a hand computation on a small tensor."""
+
+import numpy as np
+import tensorflow as tf
+
+from tfgan_anime import augment
+from tfgan_anime import choices
+
+
+def _uniforms(batch, **columns):
+  u = np.full((batch, augment.NUM_DRAWS), 0.5, np.float32)
+  names = ('brightness', 'saturation', 'contrast', 'shift_y', 'shift_x', 'cut_y', 'cut_x')
+  for name, values in columns.items():
+    u[:, names.index(name)] = values
+  return tf.constant(u)
+
+
+class ParseTest(tf.test.TestCase):
+
+  def test_parse(self):
+    self.assertEqual(augment.OPS, choices.AUGMENT_OPS)
+    self.assertEqual(augment.parse('none'), ())
+    self.assertEqual(augment.parse('cutout,color'), ('cutout', 'color'))
+    for bad in ('colour', 'color,color', 'color,'):
+      with self.assertRaisesRegex(ValueError, 'accepted: none, or a comma-separated subset'):
+        augment.parse(bad)
+
+
+class OpsTest(tf.test.TestCase):
+
+  def setUp(self):
+    super().setUp()
+    self.x = np.random.default_rng(0).uniform(-1, 1, (2, 8, 8, 3)).astype(np.float32)
+
+  def test_color_by_hand(self):
+    b, s, c = np.array([0.1, 0.9]), np.array([0.25, 1.0]), np.array([0.0, 0.75])
+    out = augment.color(tf.constant(self.x), *(tf.constant(v, tf.float32) for v in (b, s, c)))
+    expected = self.x + (b - 0.5)[:, None, None, None]
+    mean = expected.mean(axis=3, keepdims=True)
+    expected = (expected - mean) * (2 * s)[:, None, None, None] + mean
+    mean = expected.mean(axis=(1, 2, 3), keepdims=True)
+    expected = (expected - mean) * (c + 0.5)[:, None, None, None] + mean
+    self.assertAllClose(out, expected, atol=1e-6)
+
+  def test_translation_by_hand(self):
+    # 8 px, ratio 1/8: shifts in {-1, 0, 1}; u = 0.9 -> +1, u = 0.1 -> -1, u = 0.5 -> 0.
+    out = augment.translation(tf.constant(self.x), tf.constant([0.9, 0.5]),
+                              tf.constant([0.1, 0.9])).numpy()
+    # Sample 0: out[i, j] = x[i + 1, j - 1], zero outside.
+    expected0 = np.zeros_like(self.x[0])
+    expected0[:7, 1:] = self.x[0, 1:, :7]
+    # Sample 1: out[i, j] = x[i, j + 1].
+    expected1 = np.zeros_like(self.x[1])
+    expected1[:, :7] = self.x[1, :, 1:]
+    self.assertAllClose(out[0], expected0)
+    self.assertAllClose(out[1], expected1)
+
+  def test_cutout_by_hand(self):
+    # 8 px, a 4 x 4 square; its centre is an integer in [0, 9) from u, start = centre - 2.
+    out = augment.cutout(tf.constant(self.x), tf.constant([0.0, 0.99]),
+                         tf.constant([4.5 / 9, 0.0])).numpy()
+    expected = self.x.copy()
+    expected[0, 0:2, 2:6] = 0  # centres (0, 4): rows -2..1 (cut by the border), columns 2..5.
+    expected[1, 6:8, 0:2] = 0  # centres (8, 0): rows 6..9 and columns -2..1, both cut.
+    self.assertAllClose(out, expected)
+
+  def test_gradients_flow_through_every_op(self):
+    x = tf.constant(self.x)
+    u = tf.random.stateless_uniform([2, augment.NUM_DRAWS], seed=[1, 2])
+    with tf.GradientTape() as tape:
+      tape.watch(x)
+      total = tf.reduce_sum(augment.augment(x, augment.OPS, u))
+    grad = tape.gradient(total, x).numpy()
+    self.assertTrue(np.all(np.isfinite(grad)))
+    self.assertGreater(np.count_nonzero(grad), grad.size // 4)
+    # Without color, the gradient of the sum is the 0/1 mask of pixels that were kept.
+    with tf.GradientTape() as tape:
+      tape.watch(x)
+      y = augment.augment(x, ('translation', 'cutout'), u)
+      total = tf.reduce_sum(y)
+    grad = tape.gradient(total, x).numpy()
+    self.assertTrue(set(np.unique(grad)) <= {0.0, 1.0})
+    self.assertAllClose(np.sum(grad * self.x), total, atol=1e-4)
+
+  def test_no_ops_is_the_identity(self):
+    x = tf.constant(self.x)
+    self.assertIs(augment.augment(x, (), tf.zeros([2, augment.NUM_DRAWS])), x)
+
+
+if __name__ == '__main__':
+  tf.test.main()

@@ -1,0 +1,195 @@
+"""The generator's weight average (EMA) and DiffAugment inside the GAN's train step."""
+
+import dataclasses
+import os
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+import testing_utils
+from tfgan_anime import augment
+from tfgan_anime import config as config_lib
+from tfgan_anime import ema
+from tfgan_anime import export
+from tfgan_anime import gan as gan_lib
+from tfgan_anime import losses
+from tfgan_anime.data import pipeline
+from tfgan_anime.models import dcgan
+from tfgan_anime.training import loop as train_lib
+from gan_test import RecordingSGD
+from gan_test import SpyCritic
+
+
+class BetaTest(tf.test.TestCase):
+
+  def test_half_life_in_images(self):
+    self.assertAllClose(ema.beta(10**6, 32, ema_kimg=10), 0.5 ** (32 / 10000))
+    # Ramp-up: the half-life is at most 5% of the images seen; none seen copies the weights.
+    self.assertAllClose(ema.beta(1000, 32, ema_kimg=10, rampup=0.05), 0.5 ** (32 / 50))
+    self.assertAllClose(ema.beta(0, 32, ema_kimg=10, rampup=0.05), 0.0)
+    self.assertAllClose(ema.beta(0, 32, decay=0.999), 0.999)
+
+
+class UpdateTest(tf.test.TestCase):
+
+  def test_closed_form_and_copied_batch_norm_statistics(self):
+    model = keras.Sequential([keras.Input([3]), keras.layers.Dense(2),
+                              keras.layers.BatchNormalization()])
+    average = ema.clone(model)
+    trainable = [j for j, w in enumerate(model.weights) if w.trainable]
+    w0 = [model.weights[j].numpy() for j in trainable]
+    beta, history = 0.8, []
+    rng = np.random.default_rng(0)
+    for _ in range(4):
+      for w in model.weights:
+        w.assign(rng.normal(size=w.shape).astype(np.float32))
+      history.append([model.weights[j].numpy() for j in trainable])
+      ema.update(average, model, tf.constant(beta))
+    k = len(history)
+    self.assertLen(trainable, 4)  # kernel, bias, gamma, beta
+    for j, avg in enumerate(average.weights[i] for i in trainable):
+      # avg_k = beta^k w_0 + (1 - beta) sum_t beta^(k - t) w_t.
+      expected = beta ** k * w0[j] + (1 - beta) * sum(
+          beta ** (k - t) * history[t - 1][j] for t in range(1, k + 1))
+      self.assertAllClose(avg, expected, atol=1e-6)
+    for avg, w in zip(average.weights[4:], model.weights[4:]):
+      self.assertAllEqual(avg, w)  # Moving statistics copied, not averaged.
+
+
+def _gan(augment_ops=(), ema_decay=0.0, penalty='none', norm='none'):
+  keras.utils.set_random_seed(1)
+  generator = dcgan.build_generator(16, z_dim=8, base_width=4, norm=norm)
+  critic = SpyCritic(dcgan.build_critic(16, base_width=4, norm='none'))
+  critic(tf.zeros([1, 16, 16, 3]))
+  gan = gan_lib.GAN(generator, critic, z_dim=8, n_critic=2, penalty=penalty, gp_weight=10.0,
+                    augment=augment_ops, ema_decay=ema_decay)
+  log = []
+  gan.compile(
+      d_optimizer=keras.optimizers.SGD(0.01),
+      g_optimizer=RecordingSGD(lambda: log.append([w.numpy() for w in generator.weights]),
+                               learning_rate=0.05),
+      d_loss_fn=losses.wasserstein_critic_loss, g_loss_fn=losses.wasserstein_generator_loss)
+  return gan, log
+
+
+class GanEmaTest(tf.test.TestCase):
+
+  def test_average_after_k_steps_is_the_closed_form(self):
+    decay = 0.7
+    gan, log = _gan(ema_decay=decay, norm='batch')
+    w0 = [w.numpy() for w in gan.generator.weights]
+    data = tf.random.stateless_uniform([2, 2, 16, 16, 3], [0, 1], -1, 1)
+    for _ in range(3):
+      gan.train_step(data)
+    trainable = {id(w) for w in gan.generator.trainable_weights}
+    for j, (avg, w) in enumerate(zip(gan.ema_generator.weights, gan.generator.weights)):
+      if id(w) in trainable:
+        expected = decay ** 3 * w0[j] + (1 - decay) * sum(
+            decay ** (3 - t) * log[t - 1][j] for t in (1, 2, 3))
+        self.assertAllClose(avg, expected, atol=1e-6)
+      else:
+        self.assertAllEqual(avg, w)
+    self.assertIs(gan.sampler, gan.ema_generator)
+    self.assertFalse(np.allclose(gan.ema_generator.weights[0], gan.generator.weights[0]))
+
+  def test_off_by_default(self):
+    gan, _ = _gan()
+    self.assertIsNone(gan.ema_generator)
+    self.assertIs(gan.sampler, gan.generator)
+
+
+class GanAugmentTest(tf.test.TestCase):
+
+  def test_real_and_fake_are_augmented_in_both_updates_and_samples_never(self):
+    gan, _ = _gan(augment_ops=('cutout',), penalty='gp')
+    data = np.full((2, 2, 16, 16, 3), 0.5, np.float32)
+    gan.critic.seen.clear()
+    gan.train_step(tf.constant(data))
+    seen = gan.critic.seen
+    self.assertLen(seen, 2 * 3 + 1)  # Per critic update: real, fake, interpolates; then G's.
+    square = 8 * 8  # Pixels zeroed by an unclipped 8 x 8 cut-out at 16 px, per channel.
+    for images in [seen[0], seen[1], seen[3], seen[4], seen[6]]:  # reals, fakes, G's fakes
+      zeros = (np.abs(images) < 1e-12).all(axis=3).reshape(2, -1).sum(axis=1)
+      self.assertTrue(np.all(zeros > 0) and np.all(zeros <= square), zeros)
+    # The reals' squares differ per sample and per update (stateless draws of their own).
+    self.assertFalse(np.array_equal(seen[0], seen[3]))
+    # The penalty interpolates the augmented pair, one epsilon per sample.
+    real, fake, x_hat = seen[0], seen[1], seen[2]
+    eps = ((x_hat - fake).reshape(2, -1).sum(1) / (real - fake).reshape(2, -1).sum(1))
+    self.assertAllClose(x_hat, eps[:, None, None, None] * real +
+                        (1 - eps[:, None, None, None]) * fake, atol=1e-5)
+    # Samples are the generator's own outputs: no zeroed squares, equal to calling it.
+    z = tf.random.normal([4, 8])
+    self.assertAllClose(gan.sampler(z), gan.generator(z, training=False))
+    self.assertFalse(np.any(np.all(np.abs(gan.sampler(z).numpy()) < 1e-12, axis=3)))
+
+
+class RunTest(tf.test.TestCase):
+
+  def _config(self, root, **overrides):
+    values = dict(model_dir=os.path.join(root, 'straight'), resolution=16, z_dim=8,
+                  g_base_width=4, d_base_width=4, batch_size=4, n_critic=2, train_steps=4,
+                  steps_per_epoch=3, num_samples=4, data=testing_utils.make_folder(
+                      os.path.join(root, 'images')),
+                  ema_kimg=0.01, ema_rampup=0.05, augment='color,translation,cutout')
+    values.update(overrides)
+    return config_lib.TrainConfig(**values)
+
+  def test_resume_is_exact_with_ema_and_augment(self):
+    config = self._config(self.get_temp_dir(), export=False)
+    compared = testing_utils.assert_resume_is_exact(self, config)
+    self.assertGreater(compared, 30)  # The average's weights are in the checkpoints too.
+    reader = tf.train.load_checkpoint(os.path.join(config.model_dir, 'checkpoints'))
+    self.assertTrue(any(name.startswith('ema_generator/')
+                        for name in reader.get_variable_to_shape_map()))
+
+  def test_export_is_the_average_and_export_raw_the_generator(self):
+    root = self.get_temp_dir()
+    config = self._config(root, export_raw=True, train_steps=3, ema_kimg=0.0, ema_rampup=0.0,
+                          ema_decay=0.9)
+    result = train_lib.train(config, log=lambda _: None)
+    networks = train_lib.build_networks(config)
+    average = ema.clone(networks[0])
+    tf.train.Checkpoint(generator=networks[0], ema_generator=average).restore(
+        tf.train.latest_checkpoint(os.path.join(config.model_dir, 'checkpoints'))
+    ).expect_partial()
+    z = np.random.default_rng(0).normal(size=(4, 8)).astype(np.float32)
+    to_uint8 = lambda g: export.load_generator(g) if isinstance(g, str) else None
+    self.assertAllEqual(to_uint8(result.export_dir)(z),
+                        export._ServableGenerator(average, 8).serve(z)['images'])
+    raw = to_uint8(os.path.join(config.model_dir, 'export_raw'))(z)
+    self.assertAllEqual(raw, export._ServableGenerator(networks[0], 8).serve(z)['images'])
+    self.assertFalse(np.array_equal(raw, to_uint8(result.export_dir)(z)))
+
+
+class DistributedEmaTest(tf.test.TestCase):
+
+  def test_mirrored_average_matches_one_device(self):
+    if len(tf.config.list_logical_devices('CPU')) < 2:
+      self.skipTest('needs 2 logical CPUs (tests/conftest.py sets them up)')
+    strategy = tf.distribute.MirroredStrategy(['/cpu:0', '/cpu:1'])
+    config = config_lib.TrainConfig(
+        model_dir='unused', resolution=16, z_dim=8, g_base_width=4, d_base_width=4,
+        batch_size=4, n_critic=2, loss='wasserstein', penalty='gp', g_norm='none',
+        d_norm='none', ema_decay=0.5, augment='translation,cutout')
+    images = np.random.default_rng(0).integers(0, 256, size=(32, 16, 16, 3), dtype=np.uint8)
+    dataset = pipeline.group_for_critic(
+        tf.data.Dataset.from_tensor_slices(images).repeat(), config.batch_size, config.n_critic)
+    single = train_lib.build_gan(config)
+    with strategy.scope():
+      mirrored = train_lib.build_gan(config)
+    for gan in (mirrored,):
+      gan.generator.set_weights(single.generator.get_weights())
+      gan.ema_generator.set_weights(single.ema_generator.get_weights())
+      gan.critic.set_weights(single.critic.get_weights())
+    single.fit(dataset, steps_per_epoch=3, epochs=1, verbose=0)
+    mirrored.fit(dataset, steps_per_epoch=3, epochs=1, verbose=0)
+    for a, b in zip(single.ema_generator.get_weights(), mirrored.ema_generator.get_weights()):
+      self.assertAllClose(a, b, atol=1e-5, rtol=1e-4)
+    self.assertFalse(np.allclose(single.ema_generator.get_weights()[0],
+                                 single.generator.get_weights()[0]))
+
+
+if __name__ == '__main__':
+  tf.test.main()

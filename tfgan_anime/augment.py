@@ -1,0 +1,109 @@
+"""Differentiable augmentation of the critic's inputs (DiffAugment, Zhao et al. 2020).
+
+A critic trained on a small set memorises it; showing it randomly transformed images, real and
+fake alike, in the critic's updates and in the generator's, keeps it from doing so without
+teaching the generator the transformations (the generator's loss is taken through the same
+differentiable transformation, so its gradient undoes it). Augmenting only the critic's inputs
+in its own update shifts what it calls real, and is a known way to diverge.
+
+The ops follow the paper's code, on images in [-1, 1] (0 is mid-grey, what the padding and the
+cut-out square are filled with):
+  color:        brightness + (u - 0.5); saturation * 2u about the pixel's channel mean;
+                contrast * (u + 0.5) about the image's mean;
+  translation:  an integer shift in [-H/8, H/8] and [-W/8, W/8], zero padded;
+  cutout:       a zeroed H/2 x W/2 square at a random place, possibly cut by the border.
+
+Every random number is given, one row of NUM_DRAWS uniforms in [0, 1) per sample, so that the
+caller draws them statelessly (a resumed run augments exactly as an uninterrupted one).
+"""
+
+import tensorflow as tf
+
+OPS = ('color', 'translation', 'cutout')
+# Columns of the uniform draws: the same layout for every subset of OPS, so enabling one op
+# never changes another's draws.
+_BRIGHTNESS, _SATURATION, _CONTRAST, _SHIFT_Y, _SHIFT_X, _CUT_Y, _CUT_X = range(7)
+NUM_DRAWS = 7
+TRANSLATION_RATIO = 0.125
+CUTOUT_RATIO = 0.5
+
+
+def parse(spec):
+  """'color,translation' -> ('color', 'translation'); '' or 'none' -> ()."""
+  if spec in ('', 'none'):
+    return ()
+  ops = tuple(op.strip() for op in spec.split(','))
+  unknown = [op for op in ops if op not in OPS]
+  if unknown or len(set(ops)) != len(ops):
+    raise ValueError(f'Invalid augment. Received: augment={spec!r}; accepted: none, or a '
+                     f'comma-separated subset of {", ".join(OPS)} without repeats')
+  return ops
+
+
+def augment(images, ops, uniforms):
+  """Applies `ops` in the paper's order (color, translation, cutout).
+
+  Args:
+    images: float [B, H, W, C] in [-1, 1].
+    ops: a subset of OPS (see `parse`).
+    uniforms: float32 [B, NUM_DRAWS] in [0, 1), this batch's draws.
+
+  Returns:
+    The augmented images, same shape and dtype; differentiable in `images`.
+  """
+  if not ops:
+    return images
+  u = tf.cast(uniforms, images.dtype)
+  if 'color' in ops:
+    images = color(images, u[:, _BRIGHTNESS], u[:, _SATURATION], u[:, _CONTRAST])
+  if 'translation' in ops:
+    images = translation(images, uniforms[:, _SHIFT_Y], uniforms[:, _SHIFT_X])
+  if 'cutout' in ops:
+    images = cutout(images, uniforms[:, _CUT_Y], uniforms[:, _CUT_X])
+  return images
+
+
+def _per_sample(values):
+  return tf.reshape(values, [-1, 1, 1, 1])
+
+
+def color(images, brightness, saturation, contrast):
+  """The paper's brightness, saturation and contrast; each argument [B] in [0, 1)."""
+  images = images + _per_sample(brightness - 0.5)
+  mean = tf.reduce_mean(images, axis=3, keepdims=True)
+  images = (images - mean) * _per_sample(saturation * 2.0) + mean
+  mean = tf.reduce_mean(images, axis=[1, 2, 3], keepdims=True)
+  return (images - mean) * _per_sample(contrast + 0.5) + mean
+
+
+def _integers(u, low, count):
+  """Uniform integers in [low, low + count) from u in [0, 1), int32 [B]."""
+  return tf.minimum(tf.cast(tf.floor(u * count), tf.int32), count - 1) + low
+
+
+def translation(images, u_y, u_x, ratio=TRANSLATION_RATIO):
+  """out[b, i, j] = images[b, i + ty_b, j + tx_b], 0 outside; ty, tx in [-s, s], s = ratio * size."""
+  for axis, u in ((1, u_y), (2, u_x)):
+    size = images.shape[axis]
+    shift = int(size * ratio + 0.5)
+    offset = _integers(u, -shift, 2 * shift + 1)
+    source = tf.range(size)[None, :] + offset[:, None]  # [B, size]
+    inside = tf.cast((source >= 0) & (source < size), images.dtype)
+    images = tf.gather(images, tf.clip_by_value(source, 0, size - 1), axis=axis, batch_dims=1)
+    mask_shape = [-1, size, 1, 1] if axis == 1 else [-1, 1, size, 1]
+    images = images * tf.reshape(inside, mask_shape)
+  return images
+
+
+def cutout(images, u_y, u_x, ratio=CUTOUT_RATIO):
+  """Zeroes a (ratio * H) x (ratio * W) square per sample, placed as the paper's code does."""
+  masks = []
+  for axis, u in ((1, u_y), (2, u_x)):
+    size = images.shape[axis]
+    cut = int(size * ratio + 0.5)
+    centre = _integers(u, 0, size + (1 - cut % 2))
+    start = centre - cut // 2
+    index = tf.range(size)[None, :]
+    masks.append((index >= start[:, None]) & (index < start[:, None] + cut))  # [B, size]
+  inside = tf.logical_and(masks[0][:, :, None], masks[1][:, None, :])  # [B, H, W]
+  return images * tf.cast(~inside, images.dtype)[..., None]
