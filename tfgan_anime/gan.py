@@ -12,7 +12,13 @@ across replicas exactly as it would split one batch.
 Random numbers are stateless, drawn from (seed, step, draw): a resumed run draws the same z and
 epsilon as an uninterrupted one. Under a strategy each replica draws the global batch and keeps its
 own slice, so replicas get different z and epsilon (keras.random with a SeedGenerator repeats them
-across replicas) and the result equals one device running the global batch.
+across replicas) and the result equals one device running the global batch (batch norm
+included when it is synchronised: --sync_batch_norm, on by default with several replicas).
+
+With --augment every critic input, real and fake, in both updates, goes through the same
+differentiable augmentation (augment.py); samples never do. With EMA on, `ema_generator` holds
+the average of the generator's weights (ema.py), updated after every generator step, and
+`sampler` (what grids, evaluation and the export use) returns it.
 """
 
 import keras
@@ -43,8 +49,8 @@ class GAN(keras.Model):
     critic: keras.Model, images -> logits [B, 1] (the discriminator for GAN losses).
     z_dim: latent size; z ~ N(0, I).
     n_critic: critic updates per generator update (5 in the WGAN and WGAN-GP papers).
-    penalty: a name in losses.PENALTIES. 'gp' adds gp_weight * gradient penalty to the critic
-      loss; 'clip' and 'none' add nothing here (clipping lives in the critic's weight
+    penalty: a name in losses.PENALTIES. 'gp', 'r1' and 'dragan' add gp_weight * their
+      penalty to the critic loss; 'clip' and 'none' add nothing here (clipping lives in the critic's weight
       constraints, see losses.penalty_constraint).
     gp_weight: lambda (10 in the WGAN-GP paper; 0.5 and 5 in the report).
     gp_target: the gradient norm the penalty pulls towards (1).
