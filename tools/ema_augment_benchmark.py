@@ -13,7 +13,6 @@ repeat, so that they see the same load on a shared machine; each repeat is one f
 import dataclasses
 import statistics
 import sys
-import time
 
 from absl import app
 from absl import flags
@@ -23,6 +22,7 @@ import tensorflow as tf
 from tfgan_anime import flags as flags_lib
 from tfgan_anime.data import pipeline
 from tfgan_anime.training import loop as train_lib
+import interleaved  # tools/interleaved.py, beside this script
 
 flags.DEFINE_integer('steps', 40, 'Generator steps per timed repeat.')
 flags.DEFINE_integer('repeats', 5, 'Timed repeats of each variant, interleaved.')
@@ -58,12 +58,7 @@ def main(argv):
     gan = train_lib.build_gan(config)
     gan.fit(dataset, steps_per_epoch=5, epochs=1, verbose=0)  # Traces and warms up.
     runs[name] = (gan, dataset)
-  seconds = {name: [] for name in runs}
-  for _ in range(FLAGS.repeats):
-    for name, (gan, dataset) in runs.items():
-      start = time.perf_counter()
-      gan.fit(dataset, steps_per_epoch=FLAGS.steps, epochs=1, verbose=0)
-      seconds[name].append((time.perf_counter() - start) / FLAGS.steps)
+  seconds = interleaved.seconds_per_step(runs, FLAGS.steps, FLAGS.repeats)
   # On a shared machine the repeats are often bimodal (a neighbour's load doubles some of
   # them); the fastest repeat is the least disturbed, so its ratio is printed beside the
   # median's.

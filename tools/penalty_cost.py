@@ -8,12 +8,12 @@ turns, `--rounds` times `--steps` steps each, so that a machine shared with othe
 them alike; the median round is reported.
 """
 
-import time
 
 from absl import flags
 import numpy as np
 
 from tfgan_anime import cli
+import interleaved  # tools/interleaved.py, beside this script
 
 FLAGS = flags.FLAGS
 METHODS = {
@@ -50,12 +50,7 @@ def main(argv):
         tf.data.Dataset.from_tensor_slices(points).repeat(), config.batch_size, 1)
     gan.fit(dataset, steps_per_epoch=8, epochs=1, verbose=0)  # Traces the step.
     runs[name] = (gan, dataset)
-  seconds = {name: [] for name in METHODS}
-  for _ in range(FLAGS.rounds):
-    for name, (gan, dataset) in runs.items():
-      start = time.perf_counter()
-      gan.fit(dataset, steps_per_epoch=FLAGS.steps, epochs=1, verbose=0)
-      seconds[name].append((time.perf_counter() - start) / FLAGS.steps)
+  seconds = interleaved.seconds_per_step(runs, FLAGS.steps, FLAGS.rounds)
   base = float(np.median(seconds['none']))
   print('| method | ms / step (median round) | ratio to none |')
   print('| --- | --- | --- |')

@@ -11,7 +11,6 @@ on a shared machine. Each repeat is one fit() of --steps steps after a warm-up f
 
 import statistics
 import sys
-import time
 
 import numpy as np
 import tensorflow as tf
@@ -28,6 +27,7 @@ from absl import flags
 from tfgan_anime import config as config_lib
 from tfgan_anime.data import pipeline
 from tfgan_anime.training import loop as train_lib
+import interleaved  # tools/interleaved.py, beside this script
 
 flags.DEFINE_integer('steps', 30, 'Generator steps per timed repeat.')
 flags.DEFINE_integer('repeats', 3, 'Timed repeats of each variant, interleaved.')
@@ -54,12 +54,7 @@ def main(argv):
       gan = train_lib.build_gan(config)
     gan.fit(dataset, steps_per_epoch=5, epochs=1, verbose=0)  # Traces and warms up.
     gans[sync] = (gan, dataset)
-  seconds = {sync: [] for sync in gans}
-  for _ in range(FLAGS.repeats):
-    for sync, (gan, dataset) in gans.items():
-      start = time.perf_counter()
-      gan.fit(dataset, steps_per_epoch=FLAGS.steps, epochs=1, verbose=0)
-      seconds[sync].append((time.perf_counter() - start) / FLAGS.steps)
+  seconds = interleaved.seconds_per_step(gans, FLAGS.steps, FLAGS.repeats)
   for sync, values in seconds.items():
     print(f'sync_batch_norm={sync}: {1e3 * statistics.median(values):.1f} ms/step median '
           f'(min {1e3 * min(values):.1f}, max {1e3 * max(values):.1f}) over {FLAGS.repeats} '
