@@ -52,9 +52,10 @@ class GrayMnistTest(tf.test.TestCase):
     loaded = tf.saved_model.load(result.export_dir)
     spec = loaded.signatures['serving_default'].structured_outputs['images']
     self.assertEqual((spec.shape.as_list(), spec.dtype), ([None, 28, 28, 1], tf.uint8))
-    # The sample grid: 4 images in 2 x 2, a gray PNG.
+    # The sample grid: 4 images in 2 x 2, a gray PNG, upscaled 3x by default (--grid_scale=0:
+    # the smallest integer that shows each 28 px image at least 64 px wide).
     with Image.open(result.samples[-1]) as grid:
-      self.assertEqual((grid.mode, grid.size), ('L', (56, 56)))
+      self.assertEqual((grid.mode, grid.size), ('L', (3 * 56, 3 * 56)))
     # generate writes the same pixels as gray PNGs, a grid and one file each.
     out = os.path.join(root, 'grid.png')
     out_dir = os.path.join(root, 'each')
