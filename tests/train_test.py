@@ -129,7 +129,7 @@ class TrainFlagsBinaryTest(tf.test.TestCase):
     for args, pattern in (
         (['--model_dir=x', '--penalty=gp', '--d_norm=batch'], '--d_norm'),
         (['--model_dir=x', '--resolution=100'], 'resolution=100'),
-        (['--model_dir=x', '--penalty=r1'], 'penalty'),
+        (['--model_dir=x', '--penalty=r3'], 'penalty'),
         (['--model_dir=x', '--batch_size=abc'], 'batch_size'),
     ):
       result = _run('tfgan_anime.train', *args)
