@@ -16,11 +16,12 @@ from tfgan_anime.models import mlp
 
 
 class _Holder(keras.Model):
-  """What the callbacks read from the GAN: generator, critic and the step."""
+  """What the callbacks read from the GAN: generator (and sampler), critic and the step."""
 
   def __init__(self, generator, critic=None):
     super().__init__()
     self.generator = generator
+    self.sampler = generator  # The GAN's sampler is the generator without EMA.
     self.critic = critic
     self.step = tf.Variable(0, dtype=tf.int64)
 

@@ -121,7 +121,8 @@ class SampleGridTest(tf.test.TestCase):
 
   def _grid(self, scale, resolution=16, generator=None):
     model = _FakeModel()
-    model.generator = generator or dcgan.build_generator(resolution, z_dim=4, base_width=4)
+    model.generator = model.sampler = (
+        generator or dcgan.build_generator(resolution, z_dim=4, base_width=4))
     directory = os.path.join(self.get_temp_dir(), f'scale{scale}_{resolution}px')
     grid = callbacks.SampleGrid(np.random.default_rng(0).normal(size=(6, 4)), directory,
                                 steps_per_epoch=2, scale=scale)

@@ -14,10 +14,11 @@ from tfgan_anime.training import loop
 
 
 class _Holder:
-  """What the watch reads from the GAN: the generator and the step."""
+  """What the watch reads from the GAN: the generator (its sampler) and the step."""
 
   def __init__(self, generator):
     self.generator = generator
+    self.sampler = generator  # The GAN's sampler is the generator without EMA.
     self.step = tf.Variable(0, dtype=tf.int64)
     self.stop_training = False
 
