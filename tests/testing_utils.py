@@ -258,3 +258,27 @@ class Shared:
     if self._error is not None:
       raise AssertionError(f'The shared step of this test class failed:\n{self._error}')
     return self._value
+
+
+_FRESH_PROCESS_CHILD = 'TFGAN_ANIME_FRESH_PROCESS_CHILD'
+
+
+def rerun_in_fresh_process(test):
+  """Runs `test` again in a new pytest process; returns True in that child, False here.
+
+  For tests whose replica-context all-reduces use collective ops: their instance keys restart
+  with every MirroredStrategy, so after other strategy tests in one process they can collide
+  ("Shape mismatch in the collective instance"), and an aborted collective fails every later
+  one. Use: `if not testing_utils.rerun_in_fresh_process(self): return` at the test's start.
+  """
+  if os.environ.get(_FRESH_PROCESS_CHILD):
+    return True
+  module = sys.modules[type(test).__module__].__file__
+  test_id = f'{module}::{type(test).__name__}::{test._testMethodName}'  # pylint: disable=protected-access
+  result = subprocess.run(
+      [sys.executable, '-m', 'pytest', '-q', '-p', 'no:cacheprovider', test_id],
+      env=dict(os.environ, **{_FRESH_PROCESS_CHILD: '1'}), capture_output=True, text=True,
+      check=False, cwd=os.path.dirname(module))
+  test.assertEqual(result.returncode, 0, result.stdout[-3000:] + result.stderr[-2000:])
+  test.assertIn('1 passed', result.stdout)
+  return False

@@ -116,6 +116,8 @@ class GuardUnderStrategyTest(tf.test.TestCase):
   """2 replicas (logical CPUs), --cache: two NaNs at step 4, two rollbacks, an exact resume."""
 
   def test_rollbacks_compound_and_the_resume_is_exact(self):
+    if not testing_utils.rerun_in_fresh_process(self):
+      return
     if len(tf.config.list_logical_devices('CPU')) < 2:
       self.skipTest('needs 2 logical CPUs (tests/conftest.py)')
     root = self.get_temp_dir()
