@@ -94,9 +94,6 @@ class StrategyTest(tf.test.TestCase):
       distribute.tf_config(['a:1', 'b:2'], 2)
 
 
-_SYNC_BN_CHILD = 'TFGAN_ANIME_SYNC_BN_CHILD'
-
-
 class SyncBatchNormTest(tf.test.TestCase, parameterized.TestCase):
   """2 replicas of a batch-norm generator (and DCGAN critic) against one device."""
 
@@ -121,20 +118,10 @@ class SyncBatchNormTest(tf.test.TestCase, parameterized.TestCase):
     return gan.generator.get_weights() + gan.critic.get_weights()
 
   def test_two_replicas_equal_one_device_only_with_sync_batch_norm(self):
-    # Synchronised batch norm all-reduces with collective ops, whose instance keys restart with
-    # every MirroredStrategy: after other strategy tests in one process they can collide with a
-    # stale instance ("Shape mismatch in the collective instance"), and an aborted collective
-    # poisons every later one. So the check runs in a fresh process of its own.
-    if os.environ.get(_SYNC_BN_CHILD):
+    # Synchronised batch norm all-reduces with collective ops: a fresh process of its own (see
+    # testing_utils.rerun_in_fresh_process).
+    if testing_utils.rerun_in_fresh_process(self):
       self._check_sync_batch_norm()
-      return
-    test_id = f'{__file__}::SyncBatchNormTest::{self._testMethodName}'
-    result = subprocess.run(
-        [sys.executable, '-m', 'pytest', '-q', '-p', 'no:cacheprovider', test_id],
-        env=dict(os.environ, **{_SYNC_BN_CHILD: '1'}), capture_output=True, text=True,
-        check=False, cwd=os.path.dirname(__file__))
-    self.assertEqual(result.returncode, 0, result.stdout[-3000:] + result.stderr[-2000:])
-    self.assertIn('1 passed', result.stdout)
 
   def _check_sync_batch_norm(self):
     single = self._train('auto')  # One replica: per-batch statistics of the global batch.
