@@ -42,11 +42,11 @@ import tensorflow as tf
 
 from tfgan_anime import files
 from tfgan_anime import images as images_lib
+from tfgan_anime.data.conditions import UNKNOWN
 from tfgan_anime.errors import UserError
 
 CONDITIONS_FILE = os.path.join('assets.extra', 'conditions.json')
 TAGS_SIGNATURE = 'generate_from_tags'
-_UNKNOWN = 'unknown'  # data/conditions.UNKNOWN (not imported: that module's tag reader is not needed here).
 
 
 def _checked_z(z, z_dim):
@@ -84,7 +84,7 @@ class _ServableGenerator(tf.Module):
 
 def named_values(conditions, group):
   """The tag names of `group` a request can name: its vocabulary without the unknown class."""
-  return [tag for tag in conditions['vocabulary'][group] if tag != _UNKNOWN]
+  return [tag for tag in conditions['vocabulary'][group] if tag != UNKNOWN]
 
 
 def label_weights(conditions, group):
@@ -93,9 +93,9 @@ def label_weights(conditions, group):
   vocabulary = conditions['vocabulary'][group]
   counts = conditions.get('counts', {}).get(group)
   weights = np.asarray(counts if counts else [1] * len(vocabulary), np.float64)
-  weights = weights * np.array([tag != _UNKNOWN for tag in vocabulary], np.float64)
+  weights = weights * np.array([tag != UNKNOWN for tag in vocabulary], np.float64)
   if not weights.sum() > 0:
-    weights = np.array([tag != _UNKNOWN for tag in vocabulary], np.float64)
+    weights = np.array([tag != UNKNOWN for tag in vocabulary], np.float64)
   return weights / weights.sum()
 
 
@@ -143,7 +143,7 @@ class _ServableConditionalGenerator(tf.Module):
     self.tags, self.tag_group, self.tag_class = [], [], []
     for g, group in enumerate(self.groups):
       for i, tag in enumerate(vocabulary[group]):
-        if tag != _UNKNOWN:
+        if tag != UNKNOWN:
           self.tags.append(tag)
           self.tag_group.append(g)
           self.tag_class.append(i)
@@ -256,10 +256,12 @@ def sample_labels(conditions, num, seed=0, distribution='empirical'):
   rng = np.random.default_rng(seed)
   columns = []
   for group in conditions['groups']:
-    weights = label_weights(conditions, group)
     if distribution == 'uniform':
-      weights = (weights > 0) / np.count_nonzero(weights)
-    elif distribution != 'empirical':
+      named = np.array([tag != UNKNOWN for tag in conditions['vocabulary'][group]], np.float64)
+      weights = named / named.sum()
+    elif distribution == 'empirical':
+      weights = label_weights(conditions, group)
+    else:
       raise ValueError(f'Unknown distribution. Received: distribution={distribution!r}; '
                        'accepted: empirical, uniform')
     columns.append(rng.choice(len(weights), size=num, p=weights))

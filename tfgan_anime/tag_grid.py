@@ -19,8 +19,8 @@ import numpy as np
 
 from tfgan_anime import images as images_lib
 from tfgan_anime import latent
+from tfgan_anime.data.conditions import UNKNOWN
 
-_UNKNOWN = 'unknown'  # data/conditions.UNKNOWN
 # Columns of a one-group grid.
 SINGLE_GROUP_COLUMNS = 8
 
@@ -45,7 +45,7 @@ class Requests:
 
 
 def _named(conditions, group):
-  return [(i, tag) for i, tag in enumerate(conditions['vocabulary'][group]) if tag != _UNKNOWN]
+  return [(i, tag) for i, tag in enumerate(conditions['vocabulary'][group]) if tag != UNKNOWN]
 
 
 def _most_frequent(conditions, group):

@@ -84,19 +84,29 @@ def match_channels(images, channels):
   return decode.convert_channels(images, channels).numpy()
 
 
-def generate(generator_fn, z, batch_size=250):
-  """Concatenated `generator_fn(z_batch)` (numpy outputs) over z [N, z_dim] in batches."""
-  outputs = [np.asarray(generator_fn(z[i:i + batch_size]))
-             for i in range(0, len(z), batch_size)]
+def generate(generator_fn, z, batch_size=250, labels=None):
+  """Concatenated `generator_fn(z_batch)` (numpy outputs) over z [N, z_dim] in batches; with
+  labels int [N, G] (a tag-conditional generator), `generator_fn(z_batch, labels_batch)`."""
+  if labels is None:
+    outputs = [np.asarray(generator_fn(z[i:i + batch_size])) for i in range(0, len(z), batch_size)]
+  else:
+    outputs = [np.asarray(generator_fn(z[i:i + batch_size], labels[i:i + batch_size]))
+               for i in range(0, len(z), batch_size)]
   return np.concatenate(outputs)
 
 
-def generated_images(generator, z, batch_size=250):
+def generated_images(generator, z, batch_size=250, labels=None):
   """uint8 [N, H, W, 3] of an in-memory generator (float output in [-1, 1]) for z [N, z_dim]:
-  `images.to_uint8`, the export's own conversion, so that both give the same pixels."""
+  `images.to_uint8`, the export's own conversion, so that both give the same pixels. With labels
+  int [N, G], a tag-conditional generator called as generator([z, labels])."""
+  if labels is None:
+    return generate(
+        lambda zb: images_lib.to_uint8(generator(tf.constant(zb), training=False)).numpy(), z,
+        batch_size)
   return generate(
-      lambda zb: images_lib.to_uint8(generator(tf.constant(zb), training=False)).numpy(), z,
-      batch_size)
+      lambda zb, lb: images_lib.to_uint8(generator(
+          [tf.constant(zb), tf.constant(lb, tf.int32)], training=False)).numpy(), z, batch_size,
+      labels)
 
 
 def generated_points(generator, z, batch_size=250):

@@ -9,10 +9,13 @@ import hashlib
 import json
 import os
 
+import numpy as np
+
 from tfgan_anime import choices
 from tfgan_anime import files
 from tfgan_anime import export as export_lib
 from tfgan_anime import latent
+from tfgan_anime.data import conditions as conditions_lib
 from tfgan_anime.data import pipeline
 from tfgan_anime.data import synthetic
 from tfgan_anime.data import toy2d
@@ -167,6 +170,8 @@ def evaluate(metrics, num_samples, data, saved_model='', real_vs_real=False, inc
   if generator is not None and generator.output_key != 'images':
     raise UserError(f'The export makes 2-D points, not images. Received: saved_model='
                     f'{saved_model!r} with data={data!r}; accepted: --data=toy2d:NAME')
+  if generator is not None and generator.groups:
+    check_classifier_tags(generator.conditions)
   real_data = protocol.RealData(
       pipeline.resolve_folder(data, cache_dir, synthetic_num_images, data_seed), scan_cache)
   real, fake = _real_and_generated_images(real_data, generator, num_samples, resolution, seed,
@@ -174,7 +179,82 @@ def evaluate(metrics, num_samples, data, saved_model='', real_vs_real=False, inc
   results.update({'folder': real_data.folder, 'resolution': int(real.shape[1])})
   results.update(_image_metrics(metrics, real, fake, real_data, seed, cache_dir,
                                 inception_graph, inception_keras_weights))
+  if generator is not None and generator.groups:
+    results.update(_tag_conditional_accuracy(generator, real_data, fake.shape, num_samples, seed,
+                                             cache_dir, batch_size))
   return results
+
+
+def check_classifier_tags(conditions):
+  """{group: int [classes]}: each class of a conditional export's group as the tag classifier's
+  class of the same tag name (-1 for the unknown class, which is never requested).
+
+  Raises:
+    UserError: a group or a tag the classifier does not read (it reads the synthetic faces'
+      hair and eye colours).
+  """
+  known = {'hair': tag_classifier.HAIR_COLORS, 'eyes': tag_classifier.EYE_COLORS}
+  maps = {}
+  for group in conditions['groups']:
+    classes = []
+    for tag in conditions['vocabulary'][group]:
+      if tag == conditions_lib.UNKNOWN:
+        classes.append(-1)
+        continue
+      colour = tag[:-len(f' {group}')] if tag.endswith(f' {group}') else None
+      if group not in known or colour not in known[group]:
+        accepted = '; '.join(f'{g}: {", ".join(f"{c} {g}" for c in colours)}'
+                             for g, colours in known.items())
+        raise UserError(f'The export\'s tags are not the tag classifier\'s, so '
+                        f'tag_conditional_accuracy cannot be measured. Received: group {group!r} '
+                        f'tag {tag!r}; accepted: groups and tags of the synthetic faces ({accepted})')
+      classes.append(known[group].index(colour))
+    maps[group] = np.array(classes, np.int64)
+  return maps
+
+
+def tag_conditional_accuracy(requested, predictions, maps):
+  """{group: accuracy, ..., 'joint': accuracy}: how often the classifier reads the requested tag.
+
+  Args:
+    requested: int [N, G], the export's class per group and sample (no unknown class).
+    predictions: {group: classifier probabilities [N, classes of the classifier]}.
+    maps: `check_classifier_tags` of the export's vocabulary.
+  """
+  correct = []
+  results = {}
+  for g, (group, classes) in enumerate(maps.items()):
+    hit = np.argmax(predictions[group], axis=1) == classes[requested[:, g]]
+    results[group] = float(np.mean(hit))
+    correct.append(hit)
+  results['joint'] = float(np.mean(np.all(correct, axis=0)))
+  return results
+
+
+def _tag_conditional_accuracy(generator, real_data, fake_shape, num_samples, seed, cache_dir,
+                              batch_size):
+  """{'tag_conditional_accuracy': {...}} of a conditional export on uniformly random requests,
+  or {} (said once) when the data's classifier cannot read them."""
+  if not os.path.isfile(os.path.join(real_data.folder, tag_classifier.TAGS_FILENAME)):
+    _say(f'tag_conditional_accuracy: skipped; the tag classifier trains on the synthetic faces '
+         f'(a folder with {tag_classifier.TAGS_FILENAME}), and {real_data.folder!r} has none.')
+    return {}
+  if fake_shape[-1] != 3:
+    _say('tag_conditional_accuracy: skipped; the tag classifier reads colour images and the '
+         f'export makes {fake_shape[-1]}-channel ones.')
+    return {}
+  maps = check_classifier_tags(generator.conditions)
+  resolution = fake_shape[1]
+  classifier = tag_classifier.load_or_train(
+      cache_dir, real_data.folder, resolution, real_data.files,
+      lambda files: real_data.load(files, resolution))
+  # Uniform over the combinations of named tags, from a seed of their own.
+  requested = export_lib.sample_labels(generator.conditions, num_samples, seed + 1, 'uniform')
+  z = latent.sample(num_samples, generator.z_dim, seed)
+  fake = protocol.generate(generator, z, batch_size, labels=requested)
+  hair, eyes, _ = classifier.predict(fake)
+  return {'tag_conditional_accuracy': tag_conditional_accuracy(
+      requested, {'hair': hair, 'eyes': eyes}, maps)}
 
 
 def real_vs_real_floor(metrics, num_samples, data, resolution=0, seed=0, cache_dir='',
@@ -252,8 +332,12 @@ def _evaluate_points(metrics, num_samples, data, generator, saved_model, seed, b
 def _real_and_generated_images(real_data, generator, num_samples, resolution, seed, batch_size):
   """uint8 (real, fake) at one resolution; without a generator fake is the second real half."""
   if generator is not None:
+    # A tag-conditional export is asked for labels from the training distribution (the
+    # vocabulary's counts), so that its samples are comparable with the real data's.
+    labels = (export_lib.sample_labels(generator.conditions, num_samples, seed)
+              if generator.groups else None)
     fake = protocol.generate(generator, latent.sample(num_samples, generator.z_dim, seed),
-                             batch_size)
+                             batch_size, labels=labels)
     if resolution and resolution != fake.shape[1]:
       raise UserError(f'Invalid --resolution. Received: resolution={resolution}; the export '
                       f'makes {fake.shape[1]} px images (leave --resolution at 0)')
@@ -292,7 +376,8 @@ def _image_metrics(metrics, real, fake, real_data, seed, cache_dir, inception_gr
 
 
 def training_evaluator(metric, data, folder, resolution, num_samples, z_dim, seed=0, cache_dir='',
-                       inception_graph='', inception_keras_weights='', scan_cache=None, log=None):
+                       inception_graph='', inception_keras_weights='', scan_cache=None, log=None,
+                       conditions=None):
   """The evaluation during training: (evaluate_fn(generator) -> float, TensorBoard name).
 
   Real samples are drawn once here (for KID, their features at the first call, in the generated
@@ -313,6 +398,9 @@ def training_evaluator(metric, data, folder, resolution, num_samples, z_dim, see
     inception_graph, inception_keras_weights: the feature network file of KID.
     scan_cache: the run's data_scan.json, so that the folder is not checked twice.
     log: a function of one message line (default: print to stdout).
+    conditions: a tag-conditional run's vocabulary dict (`data/conditions.vocabulary_json`):
+      the generator is called as generator([z, labels]) with fixed labels drawn from the
+      training distribution (`export.sample_labels`), as `evaluate` does with an export.
 
   Raises:
     UserError: an unknown metric, or a folder with fewer than MIN_TRAINING_SAMPLES readable
@@ -330,12 +418,15 @@ def training_evaluator(metric, data, folder, resolution, num_samples, z_dim, see
   num_samples = _training_sample_count(real_data, num_samples, log or _say)
   # Rows of one seeded draw: a shrunk evaluation's z are the first rows of the full one's.
   z = latent.sample(num_samples, z_dim, seed + protocol.TRAINING_Z_SEED_OFFSET)
+  labels = (export_lib.sample_labels(conditions, num_samples,
+                                     seed + protocol.TRAINING_Z_SEED_OFFSET)
+            if conditions else None)
   real = real_data.images(resolution, num_samples, seed)
 
   if metric == 'swd':
 
     def swd_fn(generator):
-      fake = protocol.generated_images(generator, z)
+      fake = protocol.generated_images(generator, z, labels=labels)
       return swd_metrics(protocol.match_channels(real, fake.shape[-1]), fake, seed)['swd_x1e3']
 
     return swd_fn, 'swd_x1e3'
@@ -343,7 +434,7 @@ def training_evaluator(metric, data, folder, resolution, num_samples, z_dim, see
   real_stats = {}  # By channels: the first call of a gray run computes the gray statistics.
 
   def kid_fn(generator):
-    fake = protocol.generated_images(generator, z)
+    fake = protocol.generated_images(generator, z, labels=labels)
     channels = fake.shape[-1]
     if channels not in real_stats:
       real_stats[channels] = _real_statistics(
