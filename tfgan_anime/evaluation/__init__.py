@@ -33,4 +33,14 @@ Metric names (`names.METRICS`), lower is better unless said:
   tags   the synthetic faces' tag classifier (metrics/tag_classifier.py): hair x eye colour
          combinations covered, reverse KL of the tag histograms, Fréchet distance in its features.
   toy    ring8 / grid25 mode coverage on the points (metrics/toy.py).
+
+A tag-conditional export (`export.LoadedGenerator.groups` not empty) is called with labels: for
+the metrics above, labels drawn from the training distribution (`export.sample_labels`, the
+product of the groups' marginal counts kept in the export), so that its samples are comparable
+with the real data; and, when the real folder holds the tag classifier's tags.csv (the synthetic
+faces), `tag_conditional_accuracy` {group: ..., 'joint': ...} (higher is better): on requests
+drawn uniformly over the combinations of named tags, the fraction of samples whose tag classifier
+reading is the requested tag (per group, and all groups at once). The export's tags are mapped
+to the classifier's classes by name ('red hair' -> hair colour 'red'); a tag it does not know is
+refused in one line.
 """

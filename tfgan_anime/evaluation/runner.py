@@ -17,6 +17,7 @@ from tfgan_anime import export as export_lib
 from tfgan_anime import latent
 from tfgan_anime.data import conditions as conditions_lib
 from tfgan_anime.data import pipeline
+from tfgan_anime.data import spec as spec_lib
 from tfgan_anime.data import synthetic
 from tfgan_anime.data import toy2d
 from tfgan_anime.errors import UserError
@@ -133,13 +134,14 @@ def _check_request(metrics, num_samples, data, saved_model, real_vs_real, has_ne
 
 def evaluate(metrics, num_samples, data, saved_model='', real_vs_real=False, inception_graph='',
              inception_keras_weights='', seed=0, cache_dir='', synthetic_num_images=10000,
-             data_seed=0, resolution=0, batch_size=250, scan_cache=None):
+             data_seed=0, resolution=0, batch_size=250, scan_cache=None, tfds_data_dir=''):
   """Evaluates an export (or real data against itself) on `data`. Returns a dict of results.
 
   Args:
     metrics: names from names.METRICS (see `names.parse_metrics`).
     num_samples: generated images and real images (real-vs-real: real images per half).
-    data: a folder, 'synthetic_faces' or 'toy2d:NAME'.
+    data: a folder, 'synthetic_faces', 'tfds:NAME[/CONFIG][:SPLIT]' (a prepared TFDS split,
+      read from `tfds_data_dir` or TFDS's default) or 'toy2d:NAME'.
     saved_model: export directory (unused with real_vs_real, except for the resolution).
     real_vs_real: compare two disjoint halves of the real data instead of a generator.
     inception_graph, inception_keras_weights: feature network file for fid/kid/is/pr.
@@ -149,6 +151,7 @@ def evaluate(metrics, num_samples, data, saved_model='', real_vs_real=False, inc
     resolution: image side; 0: the export's output side (required for real-vs-real without one).
     batch_size: z per generator call.
     scan_cache: the file check's JSON cache (a run's data_scan.json), or None.
+    tfds_data_dir: where a tfds: data set is prepared ('' for TFDS's default).
 
   Returns:
     A flat dict: the metric values (keys as in `report.format_table`) and what was measured
@@ -172,8 +175,9 @@ def evaluate(metrics, num_samples, data, saved_model='', real_vs_real=False, inc
                     f'{saved_model!r} with data={data!r}; accepted: --data=toy2d:NAME')
   if generator is not None and generator.groups:
     check_classifier_tags(generator.conditions)
-  real_data = protocol.RealData(
-      pipeline.resolve_folder(data, cache_dir, synthetic_num_images, data_seed), scan_cache)
+  real_data = protocol.open_real_data(
+      data, pipeline.resolve_folder(data, cache_dir, synthetic_num_images, data_seed), scan_cache,
+      tfds_data_dir, resolution or 32)
   real, fake = _real_and_generated_images(real_data, generator, num_samples, resolution, seed,
                                           batch_size)
   results.update({'folder': real_data.folder, 'resolution': int(real.shape[1])})
@@ -259,7 +263,8 @@ def _tag_conditional_accuracy(generator, real_data, fake_shape, num_samples, see
 
 def real_vs_real_floor(metrics, num_samples, data, resolution=0, seed=0, cache_dir='',
                       synthetic_num_images=10000, data_seed=0, inception_graph='',
-                      inception_keras_weights='', batch_size=250, scan_cache=None, log=None):
+                      inception_keras_weights='', batch_size=250, scan_cache=None, log=None,
+                      tfds_data_dir=''):
   """`evaluate(..., real_vs_real=True)` for these settings, computed once and cached.
 
   The floor a model's numbers are read against: the same metrics on two disjoint halves of the
@@ -275,7 +280,7 @@ def real_vs_real_floor(metrics, num_samples, data, resolution=0, seed=0, cache_d
   cache_dir = cache_dir or synthetic.default_cache_dir()
   key, path = floor_cache_key(metrics, num_samples, data, resolution, seed, cache_dir,
                               synthetic_num_images, data_seed,
-                              inception_graph or inception_keras_weights)
+                              inception_graph or inception_keras_weights, tfds_data_dir)
   if os.path.isfile(path):
     with open(path) as f:
       stored = json.load(f)
@@ -288,18 +293,21 @@ def real_vs_real_floor(metrics, num_samples, data, resolution=0, seed=0, cache_d
                      inception_keras_weights=inception_keras_weights, seed=seed,
                      cache_dir=cache_dir, synthetic_num_images=synthetic_num_images,
                      data_seed=data_seed, resolution=resolution, batch_size=batch_size,
-                     scan_cache=scan_cache)
+                     scan_cache=scan_cache, tfds_data_dir=tfds_data_dir)
   files.write_json(path, {'key': key, 'results': results})
   return results, path
 
 
 def floor_cache_key(metrics, num_samples, data, resolution, seed, cache_dir,
-                    synthetic_num_images=10000, data_seed=0, feature_network=''):
+                    synthetic_num_images=10000, data_seed=0, feature_network='',
+                    tfds_data_dir=''):
   """(key dict, JSON path under <cache_dir>/stats/) of a real-vs-real floor's cache entry."""
   if data == pipeline.SYNTHETIC_FACES:
     what = {'synthetic_num_images': int(synthetic_num_images), 'data_seed': int(data_seed)}
   elif toy2d.is_toy(data):
     what = {}
+  elif spec_lib.is_tfds(data):
+    what = {'tfds_data_dir': os.path.abspath(tfds_data_dir) if tfds_data_dir else ''}
   else:
     what = {'folder': os.path.abspath(data)}
   key = {'data': data, **what, 'resolution': int(resolution), 'num_samples': int(num_samples),
@@ -377,7 +385,7 @@ def _image_metrics(metrics, real, fake, real_data, seed, cache_dir, inception_gr
 
 def training_evaluator(metric, data, folder, resolution, num_samples, z_dim, seed=0, cache_dir='',
                        inception_graph='', inception_keras_weights='', scan_cache=None, log=None,
-                       conditions=None):
+                       conditions=None, tfds_data_dir=''):
   """The evaluation during training: (evaluate_fn(generator) -> float, TensorBoard name).
 
   Real samples are drawn once here (for KID, their features at the first call, in the generated
@@ -391,13 +399,16 @@ def training_evaluator(metric, data, folder, resolution, num_samples, z_dim, see
 
   Args:
     metric: 'swd' (x 1e3 on images; sliced W1 in data units on toy points) or 'kid' (x 1e3).
-    data, folder: the data spec and the folder `pipeline.make_dataset` resolved (`DataInfo`).
+    data, folder: the data spec and the folder `pipeline.make_dataset` resolved (`DataInfo`);
+      a tfds: spec is read from its prepared split (protocol.TfdsRealData), not from `folder`.
     resolution, num_samples, z_dim, seed: as in the TrainConfig (num_samples is
       --eval_num_samples).
     cache_dir: for the real-statistics cache of KID.
     inception_graph, inception_keras_weights: the feature network file of KID.
     scan_cache: the run's data_scan.json, so that the folder is not checked twice.
     log: a function of one message line (default: print to stdout).
+    tfds_data_dir: where a tfds: `data` is prepared ('' for TFDS's default; the run's
+      --tfds_data_dir).
     conditions: a tag-conditional run's vocabulary dict (`data/conditions.vocabulary_json`):
       the generator is called as generator([z, labels]) with fixed labels drawn from the
       training distribution (`export.sample_labels`), as `evaluate` does with an export.
@@ -414,7 +425,7 @@ def training_evaluator(metric, data, folder, resolution, num_samples, z_dim, see
   if metric not in choices.EVAL_METRICS:
     raise UserError(f'Invalid --eval_metric. Received: eval_metric={metric!r}; accepted: '
                     f'{", ".join(choices.EVAL_METRICS)}')
-  real_data = protocol.RealData(folder, scan_cache)
+  real_data = protocol.open_real_data(data, folder, scan_cache, tfds_data_dir, resolution)
   num_samples = _training_sample_count(real_data, num_samples, log or _say)
   # Rows of one seeded draw: a shrunk evaluation's z are the first rows of the full one's.
   z = latent.sample(num_samples, z_dim, seed + protocol.TRAINING_Z_SEED_OFFSET)
