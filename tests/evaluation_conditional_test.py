@@ -2,6 +2,7 @@
 for each label is known (one that draws the requested colours, one that ignores the request),
 and the unconditional metrics on labels from the training distribution."""
 
+import json
 import os
 import tempfile
 
@@ -17,6 +18,8 @@ from tfgan_anime.errors import UserError
 from tfgan_anime.evaluation import report
 from tfgan_anime.evaluation import runner
 from tfgan_anime.metrics import tag_classifier as tc
+from tfgan_anime.models import conditional
+import testing_utils  # pylint: disable=g-bad-import-order
 
 _SIZE = 16
 _Z_DIM = 22  # 12 + 10: the ignoring generator picks its colours as argmaxes of z's parts
@@ -119,6 +122,18 @@ class TagConditionalAccuracyTest(tf.test.TestCase):
     self.assertLess(abs(results['swd_x1e3'] - obeys['swd_x1e3']),
                     max(results['swd_x1e3'], obeys['swd_x1e3']))
 
+  def test_the_binary_prints_and_writes_it(self):
+    result = testing_utils.run_module(
+        'tfgan_anime.evaluate', f'--saved_model={self.exports["obeys"]}', f'--data={self.folder}',
+        '--metrics=swd', '--num_samples=100', f'--cache_dir={self.cache_dir}')
+    self.assertEqual(result.returncode, 0, result.stderr[-2000:])
+    self.assertRegex(result.stdout, r'tag-conditional accuracy \(uniform requests\)\s+hair '
+                     r'(0\.9\d\d|1\.000), eyes (0\.9\d\d|1\.000), joint (0\.9\d\d|1\.000)')
+    with open(os.path.join(os.path.dirname(self.exports['obeys']), 'eval.json')) as f:
+      written = json.load(f)
+    self.assertEqual(set(written['tag_conditional_accuracy']), {'hair', 'eyes', 'joint'})
+    self.assertGreater(written['tag_conditional_accuracy']['joint'], 0.9)
+
   def test_accuracy_against_hand_counts(self):
     maps = {'hair': np.array([3, 0, -1]), 'eyes': np.array([1, 2])}
     requested = np.array([[0, 0], [0, 1], [1, 1], [1, 0]])
@@ -127,6 +142,24 @@ class TagConditionalAccuracyTest(tf.test.TestCase):
     self.assertEqual(runner.tag_conditional_accuracy(
         requested, {'hair': hair_probs, 'eyes': eye_probs}, maps),
                      {'hair': 0.75, 'eyes': 0.75, 'joint': 0.5})
+
+  def test_other_tags_on_other_data_are_evaluated_without_the_accuracy(self):
+    # The real data set's tags ('light brown hair') on a folder without the classifier's
+    # tags.csv: the unconditional metrics, on labels from the counts, and no refusal.
+    folder = os.path.join(self.get_temp_dir(), 'plain')
+    os.makedirs(folder)
+    rng = np.random.default_rng(1)
+    for i in range(12):
+      Image.fromarray(rng.integers(0, 256, (_SIZE, _SIZE, 3), dtype=np.uint8)).save(
+          os.path.join(folder, f'{i}.png'))
+    conditions = {'groups': ['hair'], 'vocabulary': {'hair': ['light brown hair', 'red hair']},
+                  'policy': 'drop', 'counts': {'hair': [3, 1]}}
+    generator = conditional.build_generator(_SIZE, groups=(2,), z_dim=8, base_width=4)
+    path = export_lib.export_generator(generator, os.path.join(self.get_temp_dir(), 'e'),
+                                       conditions=conditions)
+    results = runner.evaluate(('swd',), 10, folder, saved_model=path, cache_dir=self.cache_dir)
+    self.assertIn('swd_x1e3', results)
+    self.assertNotIn('tag_conditional_accuracy', results)
 
   def test_tags_the_classifier_does_not_read_are_refused_in_one_line(self):
     maps = runner.check_classifier_tags(self.conditions)

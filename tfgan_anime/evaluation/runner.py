@@ -173,11 +173,11 @@ def evaluate(metrics, num_samples, data, saved_model='', real_vs_real=False, inc
   if generator is not None and generator.output_key != 'images':
     raise UserError(f'The export makes 2-D points, not images. Received: saved_model='
                     f'{saved_model!r} with data={data!r}; accepted: --data=toy2d:NAME')
-  if generator is not None and generator.groups:
-    check_classifier_tags(generator.conditions)
   real_data = protocol.open_real_data(
       data, pipeline.resolve_folder(data, cache_dir, synthetic_num_images, data_seed), scan_cache,
       tfds_data_dir, resolution or 32)
+  if generator is not None and generator.groups and _has_tags_file(real_data):
+    check_classifier_tags(generator.conditions)  # Before anything is generated.
   real, fake = _real_and_generated_images(real_data, generator, num_samples, resolution, seed,
                                           batch_size)
   results.update({'folder': real_data.folder, 'resolution': int(real.shape[1])})
@@ -235,11 +235,16 @@ def tag_conditional_accuracy(requested, predictions, maps):
   return results
 
 
+def _has_tags_file(real_data):
+  """True when the real data is a folder the tag classifier trains on (the synthetic faces)."""
+  return os.path.isfile(os.path.join(real_data.folder, tag_classifier.TAGS_FILENAME))
+
+
 def _tag_conditional_accuracy(generator, real_data, fake_shape, num_samples, seed, cache_dir,
                               batch_size):
   """{'tag_conditional_accuracy': {...}} of a conditional export on uniformly random requests,
   or {} (said once) when the data's classifier cannot read them."""
-  if not os.path.isfile(os.path.join(real_data.folder, tag_classifier.TAGS_FILENAME)):
+  if not _has_tags_file(real_data):
     _say(f'tag_conditional_accuracy: skipped; the tag classifier trains on the synthetic faces '
          f'(a folder with {tag_classifier.TAGS_FILENAME}), and {real_data.folder!r} has none.')
     return {}
