@@ -16,6 +16,9 @@ Protocol (see metrics/features.py for why it matters):
   resolution, uint8), *without* the float conversion; generated images are the export's uint8
   output (or `images.to_uint8` of the in-memory generator). So both sides are uint8 at the same
   resolution before any metric, and neither is ever JPEG-encoded on the way.
+* A `tfds:NAME[/CONFIG][:SPLIT]` data set is read from its prepared split instead
+  (`protocol.TfdsRealData`, through `data/tfds.image_stream`, never downloading), in the data
+  set's channels; the selection below is then over its examples.
 * Real images are a seeded random selection of the folder: the first `num` of a permutation of
   the sorted file list. Real-vs-real compares the first `num` with the next `num` (two disjoint
   halves), which is the floor a model is judged against: what the metric says about two samples
