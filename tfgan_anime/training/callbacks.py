@@ -18,6 +18,7 @@ import tensorflow as tf
 
 from tfgan_anime import files
 from tfgan_anime import images as images_lib
+from tfgan_anime import latent
 from tfgan_anime import tag_grid as tag_grid_lib
 from tfgan_anime import toy_plots
 from tfgan_anime.evaluation import protocol
@@ -171,7 +172,8 @@ class TagGrid(SampleGrid):
 
   def __init__(self, conditions, z_dim, directory, steps_per_epoch, writer=None, scale=0, seed=0):
     requests = tag_grid_lib.requests(conditions)  # Checks the vocabulary now.
-    super().__init__(np.zeros((requests.num_z, z_dim), np.float32), directory, steps_per_epoch,
+    # The rows' z, as tag_grid.render draws them from the seed.
+    super().__init__(latent.sample(requests.num_z, z_dim, seed), directory, steps_per_epoch,
                      writer, scale)
     self.conditions = conditions
     self.z_dim = z_dim
