@@ -10,7 +10,30 @@ from tfgan_anime import export
 from tfgan_anime import generate
 from tfgan_anime import images
 from tfgan_anime.errors import UserError
+from tfgan_anime.models import conditional
 from tfgan_anime.models import dcgan
+
+# A vocabulary dict as data/conditions.vocabulary_json writes it: policy 'unknown', so hair has an
+# unknown class (last) that a request cannot name and a draw never picks.
+CONDITIONS = {
+    'groups': ['hair', 'eyes'],
+    'vocabulary': {'hair': ['blue hair', 'red hair', 'silver hair', 'unknown'],
+                   'eyes': ['blue eyes', 'green eyes']},
+    'policy': 'unknown',
+    'counts': {'hair': [6, 2, 0, 50], 'eyes': [1, 3]},
+}
+
+
+def _conditional_generator():
+  generator = conditional.build_generator(16, groups=(4, 2), z_dim=8, base_width=4)
+  # Move the BN moving statistics away from their initial values, and the conditional scales
+  # and shifts away from zero, so that the labels change the images.
+  for weight in generator.weights:
+    if 'gamma' in weight.path or 'beta' in weight.path:
+      weight.assign(tf.random.stateless_normal(weight.shape, [1, 2]) * 0.5)
+  generator([tf.random.normal([4, 8]), tf.constant([[0, 1], [1, 0], [2, 1], [3, 0]])],
+            training=True)
+  return generator
 
 
 class ExportTest(tf.test.TestCase):
@@ -109,6 +132,132 @@ class ServingInputTest(tf.test.TestCase):
     tf.saved_model.save(module, other, signatures={'serving_default': module.f})
     with self.assertRaisesRegex(ValueError, 'no serving_default\\(z'):
       export.load_generator(other)
+
+
+class ConditionalExportTest(tf.test.TestCase):
+  """serving_default(z, hair, eyes) and generate_from_tags(tags, z, seed) of a conditional export."""
+
+  @classmethod
+  def setUpClass(cls):
+    super().setUpClass()
+    cls.generator = _conditional_generator()
+    cls.path = os.path.join(tempfile.mkdtemp(), 'export')
+    export.export_generator(cls.generator, cls.path, conditions=CONDITIONS)
+    cls.loaded = export.load_generator(cls.path)
+    cls.signatures = tf.saved_model.load(cls.path).signatures
+    cls.z = np.random.default_rng(0).standard_normal((6, 8)).astype(np.float32)
+
+  def _in_memory(self, labels):
+    return images.to_uint8(self.generator([self.z, np.asarray(labels, np.int32)],
+                                          training=False)).numpy()
+
+  def test_round_trip_with_labels(self):
+    labels = [[0, 0], [1, 1], [2, 0], [3, 1], [1, 0], [0, 1]]
+    out = self.loaded(self.z, labels)
+    self.assertEqual((out.shape, out.dtype), ((6, 16, 16, 3), np.uint8))
+    self.assertAllEqual(out, self._in_memory(labels))
+    # The labels matter: another hair colour gives other images.
+    self.assertNotAllEqual(out, self.loaded(self.z, [[1, 0]] * 6))
+    # A dict by group is the same request.
+    by_group = {'hair': [row[0] for row in labels], 'eyes': [row[1] for row in labels]}
+    self.assertAllEqual(self.loaded(self.z, by_group), out)
+
+  def test_signatures(self):
+    serve = self.signatures['serving_default']
+    inputs = serve.structured_input_signature[1]
+    self.assertEqual(sorted(inputs), ['eyes', 'hair', 'z'])
+    self.assertEqual(inputs['z'].shape.as_list(), [None, 8])
+    self.assertEqual((inputs['hair'].shape.as_list(), inputs['hair'].dtype), ([None], tf.int32))
+    self.assertEqual(serve.structured_outputs['images'].dtype, tf.uint8)
+    tags = self.signatures[export.TAGS_SIGNATURE].structured_input_signature[1]
+    self.assertEqual({k: (v.shape.as_list(), v.dtype) for k, v in tags.items()},
+                     {'tags': ([], tf.string), 'z': ([None, 8], tf.float32),
+                      'seed': ([], tf.int64)})
+    self.assertEqual(self.loaded.conditions, CONDITIONS)
+    self.assertEqual(self.loaded.groups, ('hair', 'eyes'))
+    # The generate binary reads the vocabulary from the same file without TensorFlow.
+    self.assertEqual(generate.CONDITIONS_FILE, export.CONDITIONS_FILE)
+    self.assertEqual(generate.read_conditions(self.path), CONDITIONS)
+
+  def test_tags_give_the_images_of_the_equivalent_labels(self):
+    for text, hair, eyes in (('red hair, green eyes', 1, 1), ('green eyes,silver hair', 2, 1),
+                             (' blue hair ,blue eyes', 0, 0)):
+      out, labels = self.loaded.from_tags(text, self.z, seed=5)
+      self.assertAllEqual(labels, [[hair, eyes]] * 6)
+      self.assertAllEqual(out, self._in_memory(labels))
+
+  def test_a_group_left_out_is_drawn_from_its_training_counts(self):
+    z = np.zeros((4000, 8), np.float32)
+    _, labels = self.loaded.from_tags('red hair', z, seed=1)
+    self.assertAllEqual(labels[:, 0], np.ones(4000))
+    # eyes counts 1 : 3.
+    self.assertAllClose(np.mean(labels[:, 1] == 1), 0.75, atol=0.03)
+    _, labels = self.loaded.from_tags('', z, seed=1)
+    # hair counts 6 : 2 : 0, the unknown class never drawn.
+    self.assertAllClose(np.bincount(labels[:, 0], minlength=4) / 4000, [0.75, 0.25, 0, 0],
+                        atol=0.03)
+    # The same seed gives the same draw; another seed another.
+    self.assertAllEqual(self.loaded.from_tags('', z[:50], seed=1)[1], labels[:50])
+    self.assertNotAllEqual(self.loaded.from_tags('', z[:50], seed=2)[1], labels[:50])
+    # The numpy sampler (evaluate's) follows the same weights.
+    drawn = export.sample_labels(CONDITIONS, 4000, seed=0)
+    self.assertAllClose(np.bincount(drawn[:, 0], minlength=4) / 4000, [0.75, 0.25, 0, 0],
+                        atol=0.03)
+    uniform = export.sample_labels(CONDITIONS, 6000, seed=0, distribution='uniform')
+    self.assertAllClose(np.bincount(uniform[:, 0], minlength=4) / 6000, [1 / 3, 1 / 3, 1 / 3, 0],
+                        atol=0.03)
+
+  def test_refusals(self):
+    serve = self.signatures['serving_default']
+    tags_fn = self.signatures[export.TAGS_SIGNATURE]
+    accepted = 'from: blue hair, red hair, silver hair, blue eyes, green eyes'
+    for text, message in (('purple hair', 'unknown tag in tags; accepted: '),
+                          ('unknown', 'unknown tag'),
+                          ('red hair,blue hair', 'two tags of group hair')):
+      with self.assertRaisesRegex(tf.errors.InvalidArgumentError, message) as raised:
+        tags_fn(tags=tf.constant(text), z=tf.zeros([2, 8]), seed=tf.constant(0, tf.int64))
+      self.assertIn(accepted, str(raised.exception))
+    for hair in ([0, 4], [-1, 0]):
+      with self.assertRaisesRegex(tf.errors.InvalidArgumentError,
+                                  r'hair must hold class indices in \[0, 4\)'):
+        serve(z=tf.zeros([2, 8]), hair=tf.constant(hair), eyes=tf.constant([0, 0]))
+    with self.assertRaisesRegex(tf.errors.InvalidArgumentError, r'eyes must be int32 \[N\]'):
+      serve(z=tf.zeros([2, 8]), hair=tf.constant([0, 0]), eyes=tf.constant([0, 0, 1]))
+    for fn, extra in ((serve, dict(hair=tf.constant([0, 0]), eyes=tf.constant([0, 0]))),
+                      (tags_fn, dict(tags=tf.constant('red hair'), seed=tf.constant(0, tf.int64)))):
+      with self.assertRaisesRegex(tf.errors.InvalidArgumentError,
+                                  r'z must be float32 \[N, 8\]; received shape'):
+        fn(z=tf.zeros([2, 5]), **extra)
+      with self.assertRaisesRegex(tf.errors.InvalidArgumentError, 'z must be finite'):
+        fn(z=tf.constant([[0.0] * 7 + [float('inf')]] * 2), **extra)
+
+  def test_the_loaded_generator_checks_its_labels(self):
+    with self.assertRaisesRegex(ValueError, 'conditional on hair, eyes'):
+      self.loaded(self.z)
+    with self.assertRaisesRegex(ValueError, r'labels must be an int array \[N, 2\]'):
+      self.loaded(self.z, np.zeros((6, 3), np.int32))
+    with self.assertRaisesRegex(ValueError, r'labels must be an int array'):
+      self.loaded(self.z, np.zeros((6, 2), np.float32))
+
+  def test_unconditional_exports_are_unchanged(self):
+    path = os.path.join(self.get_temp_dir(), 'plain')
+    export.export_generator(dcgan.build_generator(16, z_dim=8, base_width=4), path)
+    loaded = export.load_generator(path)
+    self.assertIsNone(loaded.conditions)
+    self.assertEqual(loaded.groups, ())
+    self.assertEqual(list(tf.saved_model.load(path).signatures), ['serving_default'])
+    self.assertFalse(os.path.exists(os.path.join(path, 'assets.extra')))
+    with self.assertRaisesRegex(ValueError, 'unconditional: it takes no labels'):
+      loaded(self.z, np.zeros((6, 2), np.int32))
+
+  def test_bad_conditions_fail_before_anything_is_written(self):
+    path = os.path.join(self.get_temp_dir(), 'bad')
+    with self.assertRaisesRegex(ValueError, 'does not take labels of these groups'):
+      export.export_generator(self.generator, path,
+                              {'groups': ['hair'], 'vocabulary': {'hair': ['a hair', 'b hair']}})
+    with self.assertRaisesRegex(ValueError, 'Invalid conditions'):
+      export.export_generator(self.generator, path, {'groups': ['hair']})
+    self.assertFalse(os.path.exists(path))
 
 
 class GenerateFlagsTest(tf.test.TestCase):

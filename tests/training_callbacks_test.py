@@ -7,6 +7,9 @@ import numpy as np
 from PIL import Image
 import tensorflow as tf
 
+from tfgan_anime import images as images_lib
+from tfgan_anime import tag_grid
+from tfgan_anime.models import conditional
 from tfgan_anime.models import dcgan
 from tfgan_anime.training import callbacks
 
@@ -149,6 +152,45 @@ class SampleGridTest(tf.test.TestCase):
   def test_a_bad_scale_fails_at_construction(self):
     with self.assertRaisesRegex(ValueError, 'scale=-1'):
       callbacks.SampleGrid(np.zeros((1, 4)), self.get_temp_dir(), 1, scale=-1)
+
+
+class TagGridTest(tf.test.TestCase):
+
+  def test_writes_the_captioned_tag_grid_each_epoch_and_a_tensorboard_image(self):
+    conditions = {'groups': ['hair', 'eyes'],
+                  'vocabulary': {'hair': ['blue hair', 'red hair', 'silver hair'],
+                                 'eyes': ['blue eyes', 'green eyes']},
+                  'policy': 'drop', 'counts': {'hair': [1, 1, 1], 'eyes': [2, 1]}}
+    model = _FakeModel()
+    model.generator = model.sampler = conditional.build_generator(16, groups=(3, 2), z_dim=4,
+                                                                  base_width=4)
+    directory = os.path.join(self.get_temp_dir(), 'tag_grid')
+    logdir = os.path.join(self.get_temp_dir(), 'logs')
+    writer = tf.summary.create_file_writer(logdir)
+    grid = callbacks.TagGrid(conditions, 4, directory, steps_per_epoch=2, writer=writer, seed=3)
+    _fit(grid, model, 5)
+    writer.flush()
+    # Epochs 1 and 2, then the partial third epoch at step 5.
+    self.assertCountEqual(os.listdir(directory), ['epoch_0001.png', 'epoch_0002.png',
+                                                  'step_0000005.png', 'latest.png'])
+    with Image.open(os.path.join(directory, 'latest.png')) as image:
+      picture = np.asarray(image)
+    # The same picture as generate --tag_grid draws: tag_grid.render of the sampler, each 16 px
+    # cell shown at 64 px.
+    expected = tag_grid.render(
+        lambda z, labels: images_lib.to_uint8(model.sampler([z, labels], training=False)).numpy(),
+        conditions, 4, seed=3)
+    self.assertAllEqual(picture, expected)
+    rows, columns = 3, 2
+    self.assertEqual(picture.shape[-1], 3)
+    self.assertGreater(picture.shape[0], rows * 64)
+    self.assertLess(picture.shape[0], rows * (64 + images_lib.CELL_GAP) + 60)
+    self.assertGreater(picture.shape[1], columns * 64)
+    tags = set()
+    for name in os.listdir(logdir):
+      for event in tf.compat.v1.train.summary_iterator(os.path.join(logdir, name)):
+        tags.update(value.tag for value in event.summary.value)
+    self.assertEqual(tags, {'tag_grid'})
 
 
 if __name__ == '__main__':

@@ -337,9 +337,6 @@ class TrainConfig:
       # Pure Python: the spec's form only; whether the set exists is the data's check.
       from tfgan_anime.data import tfds  # pylint: disable=g-import-not-at-top
       tfds.parse_spec(self.data)
-      if self.eval_every_epochs:
-        _fail('eval_every_epochs', self.eval_every_epochs, f'0 with --data={self.data} (the '
-              'evaluation during training reads a folder of images)')
 
   def _validate_toy_and_eval(self):
     if spec.is_toy(self.data):

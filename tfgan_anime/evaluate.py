@@ -10,6 +10,12 @@ r"""Evaluates an exported generator against real data; prints a table and writes
   python -m tfgan_anime.evaluate --saved_model=runs/quickstart/export --metrics=swd,tags \
       --with_floor                  # each metric beside its real-vs-real floor (cached)
 
+A tag-conditional export (trained with --condition) is asked for labels from its training
+distribution for every metric, and, when the real data is the synthetic faces (a folder with the
+tag classifier's tags.csv), the table and JSON also get tag_conditional_accuracy {hair, eyes,
+joint}: how often the tag classifier reads the requested tags on samples of uniformly random
+requested combinations.
+
 --data, --synthetic_num_images and the synthetic faces' seed default to the training run's
 config.json beside the export. swd, tags and toy need no download; fid, kid, is and pr need the
 2015 Inception graph (or Keras InceptionV3 weights) from a file you give. The protocol (uint8 on
@@ -37,8 +43,11 @@ def define_flags():
   """The evaluate binary's flags (defined only when it runs as one)."""
   flags.DEFINE_string('saved_model', '', 'Export directory written by tfgan_anime.train '
                       '(<model_dir>/export or export_best).')
-  flags.DEFINE_string('data', '', 'Real data: a folder of images, synthetic_faces or toy2d:NAME; '
-                      'default: the run\'s --data from config.json beside the export.')
+  flags.DEFINE_string('data', '', 'Real data: a folder of images, synthetic_faces, a prepared '
+                      'TFDS split tfds:NAME[/CONFIG][:SPLIT] or toy2d:NAME; default: the run\'s '
+                      '--data from config.json beside the export.')
+  flags.DEFINE_string('tfds_data_dir', '', 'Where --data=tfds:NAME is prepared (nothing is '
+                      'downloaded); default: the run\'s, else TFDS\'s own.')
   flags.DEFINE_string('metrics', 'swd', 'Comma-separated: ' + ', '.join(names.METRICS) +
                       ' (toy data: swd, toy).')
   flags.DEFINE_integer('num_samples', 1000, 'Generated and real samples (real-vs-real: per '
@@ -73,6 +82,7 @@ def main(argv):
   data = FLAGS.data or run.get('data') or choices.SYNTHETIC_FACES
   # Checked before TensorFlow loads: a typo in --metrics answers at once.
   metrics = names.parse_metrics(FLAGS.metrics, toy=data.startswith(choices.TOY_PREFIX))
+  tfds_data_dir = FLAGS.tfds_data_dir or run.get('tfds_data_dir', '')
   cli.import_tensorflow()
   from tfgan_anime.evaluation import runner  # pylint: disable=g-import-not-at-top
   results = runner.evaluate(
@@ -82,7 +92,8 @@ def main(argv):
       cache_dir=FLAGS.cache_dir or run.get('cache_dir', ''),
       synthetic_num_images=FLAGS.synthetic_num_images or run.get('synthetic_num_images', 10000),
       data_seed=run.get('seed', 0), resolution=FLAGS.resolution, batch_size=FLAGS.batch_size,
-      scan_cache=report.run_scan_cache(FLAGS.saved_model, data, run))
+      scan_cache=report.run_scan_cache(FLAGS.saved_model, data, run),
+      tfds_data_dir=tfds_data_dir)
   floor = None
   if FLAGS.with_floor and not FLAGS.real_vs_real:
     floor, _ = runner.real_vs_real_floor(
@@ -91,7 +102,8 @@ def main(argv):
         synthetic_num_images=FLAGS.synthetic_num_images or run.get('synthetic_num_images', 10000),
         data_seed=run.get('seed', 0), inception_graph=FLAGS.inception_graph,
         inception_keras_weights=FLAGS.inception_keras_weights, batch_size=FLAGS.batch_size,
-        scan_cache=report.run_scan_cache(FLAGS.saved_model, data, run))
+        scan_cache=report.run_scan_cache(FLAGS.saved_model, data, run),
+        tfds_data_dir=tfds_data_dir)
     results['floor'] = report.floor_values(floor)
   what = 'real vs real (two halves)' if FLAGS.real_vs_real else FLAGS.saved_model
   size = f', {results["resolution"]} px' if 'resolution' in results else ''

@@ -5,6 +5,8 @@ import os
 
 import numpy as np
 from PIL import Image
+from PIL import ImageDraw
+from PIL import ImageFont
 import tensorflow as tf
 
 from tfgan_anime import files
@@ -85,3 +87,69 @@ def save_png(image, path):
     image = image[..., 0]  # PIL reads [H, W] uint8 as mode 'L'; [H, W, 1] it refuses.
   with files.atomic_write(path, 'wb') as f:
     Image.fromarray(image).save(f, format='PNG')
+
+
+# Captions of `captioned_grid`: PIL's default font (its FreeType build), black on white.
+CAPTION_SIZE = 11
+CAPTION_PAD = 4
+CELL_GAP = 2
+
+
+def _wrap(draw, font, text, width):
+  """`text` as lines no wider than `width` px where spaces allow (a long word stays whole)."""
+  lines = []
+  for word in text.split():
+    if lines and draw.textlength(f'{lines[-1]} {word}', font=font) <= width:
+      lines[-1] = f'{lines[-1]} {word}'
+    else:
+      lines.append(word)
+  return lines or ['']
+
+
+def captioned_grid(cells, row_captions, column_captions, corner=''):
+  """uint8 cells [R, C, H, W, ch] -> one uint8 [top + R*(H+gap), left + C*(W+gap), ch] image:
+  the cells in rows and columns on white, each row's caption left of it, each column's above it
+  (wrapped at spaces to the cell's width), `corner` in the top-left corner (e.g. 'hair \\ eyes').
+
+  Text is drawn with PIL's default font in black; ch is 3 (RGB) or 1 (gray). The tag grid
+  (`tag_grid.render`) lays out its requests with this.
+  """
+  cells = np.asarray(cells)
+  if cells.ndim != 5 or cells.dtype != np.uint8 or cells.shape[-1] not in (1, 3):
+    raise ValueError('cells must be uint8 [R, C, H, W, 1 or 3]. Received: '
+                     f'shape={cells.shape}, dtype={cells.dtype}')
+  rows, columns, h, w, channels = cells.shape
+  if len(row_captions) != rows or len(column_captions) != columns:
+    raise ValueError(f'One caption per row and per column. Received: {len(row_captions)} row '
+                     f'and {len(column_captions)} column captions for {rows} x {columns} cells')
+  font = ImageFont.load_default(size=CAPTION_SIZE)
+  measure = ImageDraw.Draw(Image.new('L', (1, 1)))
+  line_height = CAPTION_SIZE + 3
+  column_lines = [_wrap(measure, font, text, w) for text in column_captions]
+  corner_lines = _wrap(measure, font, corner, 10**6) if corner else []
+  top = (max(len(lines) for lines in column_lines + [corner_lines]) * line_height
+         + 2 * CAPTION_PAD)
+  left = max(measure.textlength(text, font=font) for text in list(row_captions) + [corner])
+  left = int(np.ceil(left)) + 2 * CAPTION_PAD
+  canvas = Image.new('RGB' if channels == 3 else 'L',
+                     (left + columns * (w + CELL_GAP), top + rows * (h + CELL_GAP)),
+                     (255, 255, 255) if channels == 3 else 255)
+  draw = ImageDraw.Draw(canvas)
+  black = (0, 0, 0) if channels == 3 else 0
+  for i, line in enumerate(corner_lines):
+    draw.text((CAPTION_PAD, CAPTION_PAD + i * line_height), line, fill=black, font=font)
+  for c, lines in enumerate(column_lines):
+    x = left + c * (w + CELL_GAP)
+    for i, line in enumerate(lines):
+      draw.text((x, CAPTION_PAD + i * line_height), line, fill=black, font=font)
+  for r, text in enumerate(row_captions):
+    y = top + r * (h + CELL_GAP) + max(0, (h - line_height) // 2)
+    draw.text((CAPTION_PAD, y), text, fill=black, font=font)
+  out = np.array(canvas)
+  if channels == 1:
+    out = out[..., None]
+  for r in range(rows):
+    for c in range(columns):
+      y, x = top + r * (h + CELL_GAP), left + c * (w + CELL_GAP)
+      out[y:y + h, x:x + w] = cells[r, c]
+  return out

@@ -16,6 +16,9 @@ Protocol (see metrics/features.py for why it matters):
   resolution, uint8), *without* the float conversion; generated images are the export's uint8
   output (or `images.to_uint8` of the in-memory generator). So both sides are uint8 at the same
   resolution before any metric, and neither is ever JPEG-encoded on the way.
+* A `tfds:NAME[/CONFIG][:SPLIT]` data set is read from its prepared split instead
+  (`protocol.TfdsRealData`, through `data/tfds.image_stream`, never downloading), in the data
+  set's channels; the selection below is then over its examples.
 * Real images are a seeded random selection of the folder: the first `num` of a permutation of
   the sorted file list. Real-vs-real compares the first `num` with the next `num` (two disjoint
   halves), which is the floor a model is judged against: what the metric says about two samples
@@ -33,4 +36,14 @@ Metric names (`names.METRICS`), lower is better unless said:
   tags   the synthetic faces' tag classifier (metrics/tag_classifier.py): hair x eye colour
          combinations covered, reverse KL of the tag histograms, Fréchet distance in its features.
   toy    ring8 / grid25 mode coverage on the points (metrics/toy.py).
+
+A tag-conditional export (`export.LoadedGenerator.groups` not empty) is called with labels: for
+the metrics above, labels drawn from the training distribution (`export.sample_labels`, the
+product of the groups' marginal counts kept in the export), so that its samples are comparable
+with the real data; and, when the real folder holds the tag classifier's tags.csv (the synthetic
+faces), `tag_conditional_accuracy` {group: ..., 'joint': ...} (higher is better): on requests
+drawn uniformly over the combinations of named tags, the fraction of samples whose tag classifier
+reading is the requested tag (per group, and all groups at once). The export's tags are mapped
+to the classifier's classes by name ('red hair' -> hair colour 'red'); a tag it does not know is
+refused in one line.
 """

@@ -24,6 +24,7 @@ _ROWS = (
     ('tag_eye_reverse_kl', 'tag reverse KL (eyes)', '{:.4f}'),
     ('tag_fd', 'Frechet distance, tag features', '{:.3f}'),
     ('tag_classifier_accuracy', 'tag classifier held-out accuracy', None),
+    ('tag_conditional_accuracy', 'tag-conditional accuracy (uniform requests)', None),
     ('toy_modes_captured', 'modes captured', None),
     ('toy_high_quality_fraction', 'high-quality samples', '{:.1%}'),
     ('toy_reverse_kl', 'reverse KL of the mode histogram', '{:.4f}'),
@@ -38,7 +39,7 @@ def _cell(results, key, fmt):
     return f'{value} / {results["tag_num_combinations"]}'
   if key == 'toy_modes_captured':
     return f'{value} / {results["toy_num_modes"]}'
-  if key == 'tag_classifier_accuracy':
+  if key in ('tag_classifier_accuracy', 'tag_conditional_accuracy'):
     return ', '.join(f'{head} {acc:.3f}' for head, acc in value.items())
   return fmt.format(value)
 

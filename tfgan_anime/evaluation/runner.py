@@ -9,11 +9,15 @@ import hashlib
 import json
 import os
 
+import numpy as np
+
 from tfgan_anime import choices
 from tfgan_anime import files
 from tfgan_anime import export as export_lib
 from tfgan_anime import latent
+from tfgan_anime.data import conditions as conditions_lib
 from tfgan_anime.data import pipeline
+from tfgan_anime.data import spec as spec_lib
 from tfgan_anime.data import synthetic
 from tfgan_anime.data import toy2d
 from tfgan_anime.errors import UserError
@@ -130,13 +134,14 @@ def _check_request(metrics, num_samples, data, saved_model, real_vs_real, has_ne
 
 def evaluate(metrics, num_samples, data, saved_model='', real_vs_real=False, inception_graph='',
              inception_keras_weights='', seed=0, cache_dir='', synthetic_num_images=10000,
-             data_seed=0, resolution=0, batch_size=250, scan_cache=None):
+             data_seed=0, resolution=0, batch_size=250, scan_cache=None, tfds_data_dir=''):
   """Evaluates an export (or real data against itself) on `data`. Returns a dict of results.
 
   Args:
     metrics: names from names.METRICS (see `names.parse_metrics`).
     num_samples: generated images and real images (real-vs-real: real images per half).
-    data: a folder, 'synthetic_faces' or 'toy2d:NAME'.
+    data: a folder, 'synthetic_faces', 'tfds:NAME[/CONFIG][:SPLIT]' (a prepared TFDS split,
+      read from `tfds_data_dir` or TFDS's default) or 'toy2d:NAME'.
     saved_model: export directory (unused with real_vs_real, except for the resolution).
     real_vs_real: compare two disjoint halves of the real data instead of a generator.
     inception_graph, inception_keras_weights: feature network file for fid/kid/is/pr.
@@ -146,6 +151,7 @@ def evaluate(metrics, num_samples, data, saved_model='', real_vs_real=False, inc
     resolution: image side; 0: the export's output side (required for real-vs-real without one).
     batch_size: z per generator call.
     scan_cache: the file check's JSON cache (a run's data_scan.json), or None.
+    tfds_data_dir: where a tfds: data set is prepared ('' for TFDS's default).
 
   Returns:
     A flat dict: the metric values (keys as in `report.format_table`) and what was measured
@@ -167,19 +173,103 @@ def evaluate(metrics, num_samples, data, saved_model='', real_vs_real=False, inc
   if generator is not None and generator.output_key != 'images':
     raise UserError(f'The export makes 2-D points, not images. Received: saved_model='
                     f'{saved_model!r} with data={data!r}; accepted: --data=toy2d:NAME')
-  real_data = protocol.RealData(
-      pipeline.resolve_folder(data, cache_dir, synthetic_num_images, data_seed), scan_cache)
+  real_data = protocol.open_real_data(
+      data, pipeline.resolve_folder(data, cache_dir, synthetic_num_images, data_seed), scan_cache,
+      tfds_data_dir, resolution or 32)
+  if generator is not None and generator.groups and _has_tags_file(real_data):
+    check_classifier_tags(generator.conditions)  # Before anything is generated.
   real, fake = _real_and_generated_images(real_data, generator, num_samples, resolution, seed,
                                           batch_size)
   results.update({'folder': real_data.folder, 'resolution': int(real.shape[1])})
   results.update(_image_metrics(metrics, real, fake, real_data, seed, cache_dir,
                                 inception_graph, inception_keras_weights))
+  if generator is not None and generator.groups:
+    results.update(_tag_conditional_accuracy(generator, real_data, fake.shape, num_samples, seed,
+                                             cache_dir, batch_size))
   return results
+
+
+def check_classifier_tags(conditions):
+  """{group: int [classes]}: each class of a conditional export's group as the tag classifier's
+  class of the same tag name (-1 for the unknown class, which is never requested).
+
+  Raises:
+    UserError: a group or a tag the classifier does not read (it reads the synthetic faces'
+      hair and eye colours).
+  """
+  known = {'hair': tag_classifier.HAIR_COLORS, 'eyes': tag_classifier.EYE_COLORS}
+  maps = {}
+  for group in conditions['groups']:
+    classes = []
+    for tag in conditions['vocabulary'][group]:
+      if tag == conditions_lib.UNKNOWN:
+        classes.append(-1)
+        continue
+      colour = tag[:-len(f' {group}')] if tag.endswith(f' {group}') else None
+      if group not in known or colour not in known[group]:
+        accepted = '; '.join(f'{g}: {", ".join(f"{c} {g}" for c in colours)}'
+                             for g, colours in known.items())
+        raise UserError(f'The export\'s tags are not the tag classifier\'s, so '
+                        f'tag_conditional_accuracy cannot be measured. Received: group {group!r} '
+                        f'tag {tag!r}; accepted: groups and tags of the synthetic faces ({accepted})')
+      classes.append(known[group].index(colour))
+    maps[group] = np.array(classes, np.int64)
+  return maps
+
+
+def tag_conditional_accuracy(requested, predictions, maps):
+  """{group: accuracy, ..., 'joint': accuracy}: how often the classifier reads the requested tag.
+
+  Args:
+    requested: int [N, G], the export's class per group and sample (no unknown class).
+    predictions: {group: classifier probabilities [N, classes of the classifier]}.
+    maps: `check_classifier_tags` of the export's vocabulary.
+  """
+  correct = []
+  results = {}
+  for g, (group, classes) in enumerate(maps.items()):
+    hit = np.argmax(predictions[group], axis=1) == classes[requested[:, g]]
+    results[group] = float(np.mean(hit))
+    correct.append(hit)
+  results['joint'] = float(np.mean(np.all(correct, axis=0)))
+  return results
+
+
+def _has_tags_file(real_data):
+  """True when the real data is a folder the tag classifier trains on (the synthetic faces)."""
+  return os.path.isfile(os.path.join(real_data.folder, tag_classifier.TAGS_FILENAME))
+
+
+def _tag_conditional_accuracy(generator, real_data, fake_shape, num_samples, seed, cache_dir,
+                              batch_size):
+  """{'tag_conditional_accuracy': {...}} of a conditional export on uniformly random requests,
+  or {} (said once) when the data's classifier cannot read them."""
+  if not _has_tags_file(real_data):
+    _say(f'tag_conditional_accuracy: skipped; the tag classifier trains on the synthetic faces '
+         f'(a folder with {tag_classifier.TAGS_FILENAME}), and {real_data.folder!r} has none.')
+    return {}
+  if fake_shape[-1] != 3:
+    _say('tag_conditional_accuracy: skipped; the tag classifier reads colour images and the '
+         f'export makes {fake_shape[-1]}-channel ones.')
+    return {}
+  maps = check_classifier_tags(generator.conditions)
+  resolution = fake_shape[1]
+  classifier = tag_classifier.load_or_train(
+      cache_dir, real_data.folder, resolution, real_data.files,
+      lambda files: real_data.load(files, resolution))
+  # Uniform over the combinations of named tags, from a seed of their own.
+  requested = export_lib.sample_labels(generator.conditions, num_samples, seed + 1, 'uniform')
+  z = latent.sample(num_samples, generator.z_dim, seed)
+  fake = protocol.generate(generator, z, batch_size, labels=requested)
+  hair, eyes, _ = classifier.predict(fake)
+  return {'tag_conditional_accuracy': tag_conditional_accuracy(
+      requested, {'hair': hair, 'eyes': eyes}, maps)}
 
 
 def real_vs_real_floor(metrics, num_samples, data, resolution=0, seed=0, cache_dir='',
                       synthetic_num_images=10000, data_seed=0, inception_graph='',
-                      inception_keras_weights='', batch_size=250, scan_cache=None, log=None):
+                      inception_keras_weights='', batch_size=250, scan_cache=None, log=None,
+                      tfds_data_dir=''):
   """`evaluate(..., real_vs_real=True)` for these settings, computed once and cached.
 
   The floor a model's numbers are read against: the same metrics on two disjoint halves of the
@@ -195,7 +285,7 @@ def real_vs_real_floor(metrics, num_samples, data, resolution=0, seed=0, cache_d
   cache_dir = cache_dir or synthetic.default_cache_dir()
   key, path = floor_cache_key(metrics, num_samples, data, resolution, seed, cache_dir,
                               synthetic_num_images, data_seed,
-                              inception_graph or inception_keras_weights)
+                              inception_graph or inception_keras_weights, tfds_data_dir)
   if os.path.isfile(path):
     with open(path) as f:
       stored = json.load(f)
@@ -208,18 +298,21 @@ def real_vs_real_floor(metrics, num_samples, data, resolution=0, seed=0, cache_d
                      inception_keras_weights=inception_keras_weights, seed=seed,
                      cache_dir=cache_dir, synthetic_num_images=synthetic_num_images,
                      data_seed=data_seed, resolution=resolution, batch_size=batch_size,
-                     scan_cache=scan_cache)
+                     scan_cache=scan_cache, tfds_data_dir=tfds_data_dir)
   files.write_json(path, {'key': key, 'results': results})
   return results, path
 
 
 def floor_cache_key(metrics, num_samples, data, resolution, seed, cache_dir,
-                    synthetic_num_images=10000, data_seed=0, feature_network=''):
+                    synthetic_num_images=10000, data_seed=0, feature_network='',
+                    tfds_data_dir=''):
   """(key dict, JSON path under <cache_dir>/stats/) of a real-vs-real floor's cache entry."""
   if data == pipeline.SYNTHETIC_FACES:
     what = {'synthetic_num_images': int(synthetic_num_images), 'data_seed': int(data_seed)}
   elif toy2d.is_toy(data):
     what = {}
+  elif spec_lib.is_tfds(data):
+    what = {'tfds_data_dir': os.path.abspath(tfds_data_dir) if tfds_data_dir else ''}
   else:
     what = {'folder': os.path.abspath(data)}
   key = {'data': data, **what, 'resolution': int(resolution), 'num_samples': int(num_samples),
@@ -252,8 +345,12 @@ def _evaluate_points(metrics, num_samples, data, generator, saved_model, seed, b
 def _real_and_generated_images(real_data, generator, num_samples, resolution, seed, batch_size):
   """uint8 (real, fake) at one resolution; without a generator fake is the second real half."""
   if generator is not None:
+    # A tag-conditional export is asked for labels from the training distribution (the
+    # vocabulary's counts), so that its samples are comparable with the real data's.
+    labels = (export_lib.sample_labels(generator.conditions, num_samples, seed)
+              if generator.groups else None)
     fake = protocol.generate(generator, latent.sample(num_samples, generator.z_dim, seed),
-                             batch_size)
+                             batch_size, labels=labels)
     if resolution and resolution != fake.shape[1]:
       raise UserError(f'Invalid --resolution. Received: resolution={resolution}; the export '
                       f'makes {fake.shape[1]} px images (leave --resolution at 0)')
@@ -292,7 +389,8 @@ def _image_metrics(metrics, real, fake, real_data, seed, cache_dir, inception_gr
 
 
 def training_evaluator(metric, data, folder, resolution, num_samples, z_dim, seed=0, cache_dir='',
-                       inception_graph='', inception_keras_weights='', scan_cache=None, log=None):
+                       inception_graph='', inception_keras_weights='', scan_cache=None, log=None,
+                       conditions=None, tfds_data_dir=''):
   """The evaluation during training: (evaluate_fn(generator) -> float, TensorBoard name).
 
   Real samples are drawn once here (for KID, their features at the first call, in the generated
@@ -306,13 +404,19 @@ def training_evaluator(metric, data, folder, resolution, num_samples, z_dim, see
 
   Args:
     metric: 'swd' (x 1e3 on images; sliced W1 in data units on toy points) or 'kid' (x 1e3).
-    data, folder: the data spec and the folder `pipeline.make_dataset` resolved (`DataInfo`).
+    data, folder: the data spec and the folder `pipeline.make_dataset` resolved (`DataInfo`);
+      a tfds: spec is read from its prepared split (protocol.TfdsRealData), not from `folder`.
     resolution, num_samples, z_dim, seed: as in the TrainConfig (num_samples is
       --eval_num_samples).
     cache_dir: for the real-statistics cache of KID.
     inception_graph, inception_keras_weights: the feature network file of KID.
     scan_cache: the run's data_scan.json, so that the folder is not checked twice.
     log: a function of one message line (default: print to stdout).
+    tfds_data_dir: where a tfds: `data` is prepared ('' for TFDS's default; the run's
+      --tfds_data_dir).
+    conditions: a tag-conditional run's vocabulary dict (`data/conditions.vocabulary_json`):
+      the generator is called as generator([z, labels]) with fixed labels drawn from the
+      training distribution (`export.sample_labels`), as `evaluate` does with an export.
 
   Raises:
     UserError: an unknown metric, or a folder with fewer than MIN_TRAINING_SAMPLES readable
@@ -326,16 +430,19 @@ def training_evaluator(metric, data, folder, resolution, num_samples, z_dim, see
   if metric not in choices.EVAL_METRICS:
     raise UserError(f'Invalid --eval_metric. Received: eval_metric={metric!r}; accepted: '
                     f'{", ".join(choices.EVAL_METRICS)}')
-  real_data = protocol.RealData(folder, scan_cache)
+  real_data = protocol.open_real_data(data, folder, scan_cache, tfds_data_dir, resolution)
   num_samples = _training_sample_count(real_data, num_samples, log or _say)
   # Rows of one seeded draw: a shrunk evaluation's z are the first rows of the full one's.
   z = latent.sample(num_samples, z_dim, seed + protocol.TRAINING_Z_SEED_OFFSET)
+  labels = (export_lib.sample_labels(conditions, num_samples,
+                                     seed + protocol.TRAINING_Z_SEED_OFFSET)
+            if conditions else None)
   real = real_data.images(resolution, num_samples, seed)
 
   if metric == 'swd':
 
     def swd_fn(generator):
-      fake = protocol.generated_images(generator, z)
+      fake = protocol.generated_images(generator, z, labels=labels)
       return swd_metrics(protocol.match_channels(real, fake.shape[-1]), fake, seed)['swd_x1e3']
 
     return swd_fn, 'swd_x1e3'
@@ -343,7 +450,7 @@ def training_evaluator(metric, data, folder, resolution, num_samples, z_dim, see
   real_stats = {}  # By channels: the first call of a gray run computes the gray statistics.
 
   def kid_fn(generator):
-    fake = protocol.generated_images(generator, z)
+    fake = protocol.generated_images(generator, z, labels=labels)
     channels = fake.shape[-1]
     if channels not in real_stats:
       real_stats[channels] = _real_statistics(

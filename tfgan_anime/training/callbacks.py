@@ -18,6 +18,8 @@ import tensorflow as tf
 
 from tfgan_anime import files
 from tfgan_anime import images as images_lib
+from tfgan_anime import latent
+from tfgan_anime import tag_grid as tag_grid_lib
 from tfgan_anime import toy_plots
 from tfgan_anime.evaluation import protocol
 from tfgan_anime.metrics import diversity as diversity_lib
@@ -116,6 +118,9 @@ class SampleGrid(StepCallback):
       automatic one, each sample at least 64 px wide.
   """
 
+  # The TensorBoard image's name.
+  summary_name = 'samples'
+
   def __init__(self, z, directory, steps_per_epoch, writer=None, scale=0):
     super().__init__(steps_per_epoch=steps_per_epoch, at_end=True)
     images_lib.grid_scale(scale, 1)  # Checks it now, not at the first epoch's end.
@@ -143,7 +148,44 @@ class SampleGrid(StepCallback):
     self.written.append(path)
     if self.writer is not None:
       with self.writer.as_default():
-        tf.summary.image('samples', image[None], step=step)
+        tf.summary.image(self.summary_name, image[None], step=step)
+
+
+class TagGrid(SampleGrid):
+  """A tag-conditional run's grid of every tag combination, beside SampleGrid's.
+
+  At each epoch boundary and at the end it renders `tag_grid.render` of `model.sampler`
+  (called as sampler([z, labels], training=False)): rows are the first group's values, columns
+  the second's, a fixed z per row (from `seed`), with captions; the same picture as
+  `generate --tag_grid` of an export of these weights. Files and schedule are SampleGrid's
+  (`<directory>/epoch_EEEE.png`, `step_SSSSSSS.png` at a partial last epoch, `latest.png`), and
+  the TensorBoard image is `tag_grid`.
+
+  Args:
+    conditions: the vocabulary dict (`data/conditions.vocabulary_json`).
+    z_dim: the generator's latent size.
+    seed: seed of the grid's z (latent.sample), e.g. the run's seed.
+    scale: each cell's integer upscale; 0: at least 64 px wide (`images.grid_scale`).
+  """
+
+  summary_name = 'tag_grid'
+
+  def __init__(self, conditions, z_dim, directory, steps_per_epoch, writer=None, scale=0, seed=0):
+    requests = tag_grid_lib.requests(conditions)  # Checks the vocabulary now.
+    # The rows' z, as tag_grid.render draws them from the seed.
+    super().__init__(latent.sample(requests.num_z, z_dim, seed), directory, steps_per_epoch,
+                     writer, scale)
+    self.conditions = conditions
+    self.z_dim = z_dim
+    self.seed = seed
+
+  def _generate(self, z, labels):
+    images = self.model.sampler([tf.constant(z, tf.float32), tf.constant(labels, tf.int32)],
+                                training=False)
+    return images_lib.to_uint8(images).numpy()
+
+  def render(self):
+    return tag_grid_lib.render(self._generate, self.conditions, self.z_dim, self.seed, self.scale)
 
 
 class ScalarLogger(StepCallback):
