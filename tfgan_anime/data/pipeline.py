@@ -196,17 +196,19 @@ def make_dataset(data, resolution, batch_size, n_critic=1, seed=0, cache=None, c
       images = images.map(lambda image: decode.convert_channels(image, channels),
                           num_parallel_calls=tf.data.AUTOTUNE)
     return group_for_critic(images, batch_size, n_critic).prefetch(tf.data.AUTOTUNE), info
+  return _folder_stream(data, resolution, batch_size, n_critic, seed, cache, cache_dir,
+                        synthetic_num_images, start_position, scan_cache, progress, channels,
+                        condition, label_policy, tags_file)
+
+
+def _folder_stream(data, resolution, batch_size, n_critic, seed, cache, cache_dir,
+                   synthetic_num_images, start_position, scan_cache, progress, channels,
+                   condition, label_policy, tags_file):
+  """`make_dataset` of an image folder or the synthetic faces (its arguments)."""
   folder = resolve_folder(data, cache_dir, synthetic_num_images, seed)
   scanned = scan.scan_folder(folder, cache_path=scan_cache, progress=progress)
-  files, routes, labels, table = scanned.files, scanned.routes, None, None
-  if condition:
-    table = conditions.load_labels(folder, condition, label_policy, tags_file=tags_file,
-                                   image_ids=[conditions.image_id(f) for f in files])
-    # Before the shuffle: the stream is a permutation of the kept files alone, so it stays a
-    # function of (seed, position).
-    files = [f for f, keep in zip(files, table.kept) if keep]
-    routes = [r for r, keep in zip(routes, table.kept) if keep]
-    labels = table.kept_labels()
+  files, routes, labels, table = _labelled_files(scanned, folder, condition, label_policy,
+                                                 tags_file)
   if len(files) < batch_size * n_critic:
     kept = f' kept by --label_policy={label_policy}' if condition else ''
     raise UserError(
@@ -226,6 +228,22 @@ def make_dataset(data, resolution, batch_size, n_critic=1, seed=0, cache=None, c
                            skipped=scanned.skipped, num_pil=routes.count('pil'),
                            num_checked=scanned.num_checked, changes=scanned.changes,
                            labels=table)
+
+
+def _labelled_files(scanned, folder, condition, label_policy, tags_file):
+  """(files, routes, int32 labels [N, G] or None, LabelTable or None) of a scanned folder.
+
+  With a condition, the files the label policy drops leave the list here, before the shuffle:
+  the stream is a permutation of the kept files alone, so it stays a function of (seed,
+  position).
+  """
+  if not condition:
+    return scanned.files, scanned.routes, None, None
+  table = conditions.load_labels(folder, condition, label_policy, tags_file=tags_file,
+                                 image_ids=[conditions.image_id(f) for f in scanned.files])
+  files = [f for f, keep in zip(scanned.files, table.kept) if keep]
+  routes = [r for r, keep in zip(scanned.routes, table.kept) if keep]
+  return files, routes, table.kept_labels(), table
 
 
 def cached_folder_images(files, resolution, seed, cache, routes=None, start=0, channels=3,
