@@ -64,6 +64,15 @@ class RegistriesTest(tf.test.TestCase):
       self.assertEqual(keras.mixed_precision.DTypePolicy(name).name, name)
     self.assertEqual(choices.MIXED_PRECISION, choices.POLICIES + ('auto',))
 
+  def test_conditioning(self):
+    from tfgan_anime.data import conditions  # pylint: disable=g-import-not-at-top
+    from tfgan_anime.models import conditional  # pylint: disable=g-import-not-at-top
+    self.assertEqual(tuple(conditions.GROUPS), choices.CONDITION_GROUPS)
+    self.assertEqual(conditions.POLICIES, choices.LABEL_POLICIES)
+    self.assertEqual(conditions.FAKE_LABELS, choices.FAKE_LABELS)
+    self.assertEqual(conditional.GENERATOR_MODES, choices.G_CONDITIONS)
+    self.assertEqual(conditional.CRITIC_MODES, choices.D_CONDITIONS)
+
   def test_config_validates_against_the_same_names(self):
     fields = {field.name: field.metadata['choices']
               for field in config_lib.dataclasses.fields(config_lib.TrainConfig)}

@@ -75,7 +75,7 @@ class ConditionsTest(tf.test.TestCase):
     with self.assertRaisesRegex(UserError, "group 'hair' with values \\['red hair'\\]"):
       conditions.build_labels({'0': {'red hair': 1, 'blue eyes': 1},
                                '1': {'red hair': 1, 'green eyes': 1}}, 'hair,eyes')
-    with self.assertRaisesRegex(UserError, "condition_policy='keep'.*drop, unknown"):
+    with self.assertRaisesRegex(UserError, "label_policy='keep'.*drop, unknown"):
       conditions.build_labels(TAGS, 'hair', policy='keep')
     with self.assertRaisesRegex(UserError, 'condition=\\(\\)'):
       conditions.build_labels(TAGS, '')

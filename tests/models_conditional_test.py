@@ -77,6 +77,24 @@ class ProjectionTest(tf.test.TestCase, parameterized.TestCase):
     self.assertIsInstance(layer.embeddings[0].layer.embeddings.constraint,
                           constraints.WeightClip)
 
+  def test_spectral_embeddings_are_float_and_trained(self):
+    # Keras' SpectralNormalization casts its output to its input's dtype: with the int labels
+    # as input, the term was truncated to integers and the embeddings got no gradient.
+    layer = conditional.Projection(GROUPS, spectral=True)
+    features = tf.constant([[1.0, 2.0, -1.0], [0.5, 0.0, 3.0]])
+    layer(features, LABELS)
+    e0 = np.arange(9, dtype=np.float32).reshape(3, 3) / 10
+    e1 = np.array([[1.0, -1.0, 2.0], [0.0, 3.0, 1.0]], np.float32)
+    layer.embeddings[0].layer.embeddings.assign(e0)
+    layer.embeddings[1].layer.embeddings.assign(e1)
+    # Not training: the embeddings as they are, so the hand computation's 5 and 9.2.
+    self.assertAllClose(layer(features, LABELS, training=False), [[5.0], [9.2]])
+    with tf.GradientTape() as tape:
+      out = layer(features, LABELS, training=True)
+    grads = tape.gradient(out, layer.trainable_variables)
+    self.assertLen(grads, 2)
+    self.assertTrue(all(g is not None for g in grads))
+
 
 class ConditionalDCGANTest(tf.test.TestCase, parameterized.TestCase):
 

@@ -45,3 +45,10 @@ TFDS_PREFIX = 'tfds:'
 # data/toy2d.py: the 2-D toy sets.
 TOY_DATASETS = ('ring8', 'grid25', 'parabola', 'circle', 'blobs', 'circles', 'moons', 'spiral',
                 's_curve', 'swiss_roll')
+
+# Conditioning (issue #11; data/conditions.py and models/conditional.py hold the same names).
+CONDITION_GROUPS = ('hair', 'eyes')  # conditions.GROUPS
+LABEL_POLICIES = ('drop', 'unknown')  # conditions.POLICIES
+FAKE_LABELS = ('empirical', 'uniform')  # conditions.FAKE_LABELS
+G_CONDITIONS = ('cbn', 'concat')  # conditional.GENERATOR_MODES
+D_CONDITIONS = ('projection', 'concat')  # conditional.CRITIC_MODES

@@ -210,6 +210,55 @@ class TrainConfig:
       'updates (DiffAugment, Zhao et al. 2020): none, or a comma-separated subset of '
       f'{", ".join(choices.AUGMENT_OPS)}. For small folders (a few thousand images).')
 
+  # --- Conditioning (the tag-conditional GAN, issue #11) ---
+  condition: str = _field(
+      '', 'Tag groups to condition both networks on, comma-separated: hair (the "COLOUR hair" '
+      'tags), eyes ("COLOUR eyes"), e.g. hair,eyes; read from the tags file of the data '
+      'folder (or --tags_file). "": unconditional. Image folders and synthetic_faces only.')
+  tags_file: str = _field(
+      '', 'With --condition: the "id,tag:count tag:count" tags file (the anime data set\'s '
+      'tags.csv); an id is an image file\'s name without extension. "": <data folder>/tags.csv.')
+  label_policy: str = _field(
+      'drop', 'With --condition: an image with no colour tag, or several, in a group is '
+      'dropped (drop) or labelled with the group\'s extra class "unknown" (unknown). The counts '
+      'are logged at start-up.', choices.LABEL_POLICIES)
+  fake_labels: str = _field(
+      'empirical', 'The labels the generator is asked for in training: drawn from the real '
+      'joint distribution of the groups (empirical) or uniformly over the combinations '
+      '(uniform).', choices.FAKE_LABELS)
+  g_condition: str = _field(
+      'cbn', 'How the generator takes the labels: cbn (conditional batch norm, scale and shift '
+      'linear in the one-hot labels; needs --g_norm=batch) or concat (one-hot labels '
+      'concatenated to z, Mirza & Osindero 2014).', choices.G_CONDITIONS)
+  d_condition: str = _field(
+      'projection', 'How the critic takes the labels: projection (Miyato & Koyama 2018: '
+      'sum over groups of <embed(y), features> added to the logit) or concat (one-hot labels '
+      'tiled and concatenated to the image channels).', choices.D_CONDITIONS)
+
+  def _validate_condition(self):
+    """--condition and its options: which data and networks take labels."""
+    groups = [name.strip() for name in self.condition.split(',')] if self.condition else []
+    if (any(name not in choices.CONDITION_GROUPS for name in groups) or
+        len(set(groups)) != len(groups)):
+      _fail('condition', self.condition, 'a comma-separated list of distinct groups from '
+            f'{", ".join(choices.CONDITION_GROUPS)}, or "" (unconditional)')
+    if not groups:
+      return
+    if (spec.is_toy(self.data) or spec.is_tfds(self.data) or
+        spec.tfrecord_pattern(self.data) is not None):
+      _fail('condition', self.condition, f'"" with --data={self.data} (labels come from the '
+            f'tags file of an image folder or of {choices.SYNTHETIC_FACES})')
+    if self.architecture != 'dcgan' or self.g_arch != 'dcgan':
+      _fail('condition', self.condition, f'"" with --architecture={self.architecture} '
+            f'--g_arch={self.g_arch} (the conditional networks are the dcgan ones)')
+    if self.g_condition == 'cbn' and self.g_norm != 'batch':
+      _fail('g_condition', self.g_condition, f'concat with --g_norm={self.g_norm} (conditional '
+            'batch norm replaces the generator\'s batch norm)')
+    if self.eval_every_epochs:
+      _fail('eval_every_epochs', self.eval_every_epochs, f'0 with --condition={self.condition} '
+            '(the evaluation during training samples an unconditional generator; evaluate the '
+            'export instead)')
+
   def _validate_ema_and_augment(self):
     if self.ema_kimg < 0:
       _fail('ema_kimg', self.ema_kimg, 'a number >= 0 (0: off)')
@@ -294,6 +343,7 @@ class TrainConfig:
     self._validate_toy_and_eval()
     self._validate_watch_and_arch()
     self._validate_nets_and_grid()
+    self._validate_condition()
 
   def _validate_tricks(self):
     """The penalties beside gp, lazy regularisation and label smoothing."""
@@ -421,6 +471,13 @@ class TrainConfig:
       _check_parent_is_directory('cache_dir', self.cache_dir)
     if self.cache not in ('', 'memory'):
       _check_parent_is_directory('cache', self.cache)
+    if self.condition:
+      if self.tags_file and not os.path.isfile(self.tags_file):
+        _fail('tags_file', self.tags_file, 'an existing "id,tag:count ..." tags file, or "" for '
+              '<data folder>/tags.csv')
+      if self.data != choices.SYNTHETIC_FACES:  # Its tags.csv is drawn with the faces.
+        from tfgan_anime.data import conditions  # pylint: disable=g-import-not-at-top
+        conditions.find_tags_file(self.data, self.tags_file or None, self.condition)
 
   def to_dict(self):
     return dataclasses.asdict(self)

@@ -23,10 +23,31 @@ def print_networks(config):
   from tfgan_anime.training.builders import build_networks  # pylint: disable=g-import-not-at-top
   from tfgan_anime.training import precision  # pylint: disable=g-import-not-at-top
   keras.mixed_precision.set_dtype_policy(precision.resolve(config.mixed_precision))
-  generator, critic = build_networks(config)
+  generator, critic = build_networks(config, num_classes(config))
   for title, model in (('Generator', generator), ('Critic', critic)):
     print()
     print('\n'.join(layer_table(title, model)), flush=True)
+
+
+def num_classes(config):
+  """Classes per label group of a --condition run (None without), found without reading images.
+
+  synthetic_faces: the colours the faces are drawn in (a small draw may miss one, which the run
+  then leaves out); a folder: its tags file's colour tags over every id it lists.
+  """
+  if not config.condition:
+    return None
+  from tfgan_anime import choices  # pylint: disable=g-import-not-at-top
+  from tfgan_anime.data import conditions  # pylint: disable=g-import-not-at-top
+  from tfgan_anime.data import synthetic  # pylint: disable=g-import-not-at-top
+  groups = conditions.parse_groups(config.condition)
+  if config.data == choices.SYNTHETIC_FACES and not config.tags_file:
+    colours = {'hair': synthetic.HAIR_COLORS, 'eyes': synthetic.EYE_COLORS}
+    extra = 1 if config.label_policy == 'unknown' else 0
+    return tuple(len(colours[group]) + extra for group in groups)
+  table = conditions.load_labels(config.data, groups, config.label_policy,
+                                 tags_file=config.tags_file or None)
+  return table.num_classes
 
 
 def layer_table(title, model):

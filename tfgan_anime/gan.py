@@ -19,6 +19,16 @@ With --augment every critic input, real and fake, in both updates, goes through 
 differentiable augmentation (augment.py); samples never do. With EMA on, `ema_generator` holds
 the average of the generator's weights (ema.py), updated after every generator step, and
 `sampler` (what grids, evaluation and the export use) returns it.
+
+Conditional (tag-conditional GAN, issue #11; built with `fake_labels`): each element is (images
+[B, n_critic, H, W, C], int32 labels [B, n_critic, G]), the generator takes [z, labels] and the
+critic [images, labels] (models/conditional.py). Critic update i scores critic([real_i,
+labels_i]) against critic([G([z_i, fake_i]), fake_i]), with fake_i drawn statelessly like z (in
+STREAM_LABELS, draw i) from the real label distribution or uniformly (`conditions.FakeLabels`);
+its penalty holds the labels fixed at the real ones (Miyato & Koyama's WGAN-GP variant: the
+critic is then a function of images alone, so the penalty itself is unchanged); the generator
+update draws its own fake labels (draw n_critic). An unconditional GAN draws exactly what it
+drew before.
 """
 
 import keras
@@ -61,12 +71,22 @@ class GAN(keras.Model):
     ema_kimg, ema_rampup, ema_decay: the generator's weight average (see ema.beta); with
       ema_kimg or ema_decay > 0 the GAN holds `ema_generator` and `sampler` returns it.
     seed: base seed of the z and epsilon draws.
+    fake_labels: None (unconditional), or the conditional GAN's fake-label sampler:
+      `sample(shape [B], seed [2]) -> int32 [B, G]` (`conditions.FakeLabels`). Then the
+      generator takes [z, labels], the critic [images, labels], and the data (images, labels).
+    conditions: what the run's labels mean, kept as `gan.conditions` for the grids and the
+      export: `conditions.vocabulary_json(table)` ({'groups', 'vocabulary', 'policy',
+      'counts'}), or None.
   """
 
   def __init__(self, generator, critic, z_dim, n_critic=1, penalty='none', gp_weight=10.0,
                gp_target=1.0, gp_one_sided=False, penalty_every=1, augment=(), ema_kimg=0.0,
-               ema_rampup=0.0, ema_decay=0.0, seed=0, **kwargs):
+               ema_rampup=0.0, ema_decay=0.0, seed=0, fake_labels=None, conditions=None,
+               **kwargs):
     super().__init__(**kwargs)
+    if conditions is not None and fake_labels is None:
+      raise ValueError('A conditional GAN needs its fake-label sampler. Received: conditions '
+                       f'for groups {conditions.get("groups")} with fake_labels=None')
     if isinstance(n_critic, bool) or not isinstance(n_critic, int) or not 1 <= n_critic <= 100:
       raise ValueError(f'n_critic must be an integer in [1, 100]. Received: n_critic={n_critic!r}')
     self._penalty = losses.get_penalty(penalty)
@@ -86,6 +106,9 @@ class GAN(keras.Model):
         every=int(penalty_every))
     self.seed = int(seed)
     self.augment = tuple(augment)
+    self.fake_labels = fake_labels
+    # Plain data, kept out of Keras' tracking (it would wrap the dict and its lists).
+    object.__setattr__(self, '_conditions', conditions)
     if not 0.0 <= ema_decay < 1.0 or ema_kimg < 0 or ema_rampup < 0:
       raise ValueError(f'Invalid EMA settings. Received: ema_kimg={ema_kimg}, ema_rampup='
                        f'{ema_rampup}, ema_decay={ema_decay}; accepted: ema_kimg >= 0, '
@@ -105,6 +128,16 @@ class GAN(keras.Model):
     self._train_step_traces = 0
     # The networks are built; Keras must not try to build this model by calling it on data.
     self.built = True
+
+  @property
+  def conditional(self):
+    """True when the networks take labels (built with `fake_labels`)."""
+    return self.fake_labels is not None
+
+  @property
+  def conditions(self):
+    """The vocabulary of the labels ({'groups', 'vocabulary', 'policy', 'counts'}), or None."""
+    return self._conditions
 
   def learning_rates(self):
     """The (generator, critic) learning rates now, as floats, under any strategy.
@@ -167,6 +200,17 @@ class GAN(keras.Model):
         normal=lambda shape: self._normal(shape, draw=update, stream=STREAM_PENALTY),
         step=self.step)
 
+  def _fake_labels(self, batch, draw):
+    """Fake labels [B_local, G] of draw `draw` of this step, stateless like z."""
+    return self._replica_slice([batch], draw, self.fake_labels.sample, STREAM_LABELS)
+
+  def _generate(self, z, labels):
+    return self.generator(z if labels is None else [z, labels], training=True)
+
+  def _score(self, images, labels):
+    """The critic's logits of `images` (with their `labels` in a conditional GAN)."""
+    return self.critic(images if labels is None else [images, labels], training=True)
+
   def _critic_view(self, images, batch, draw):
     """What the critic sees of `images`: DiffAugment's transform when --augment is set.
 
@@ -178,24 +222,27 @@ class GAN(keras.Model):
     uniforms = self._uniform([batch, augment_lib.NUM_DRAWS], draw=draw, stream=STREAM_AUGMENT)
     return augment_lib.augment(images, self.augment, uniforms)
 
-  def _critic_update(self, real, batch, i, scale):
-    """Critic update `i` of this step on the real batch `real`; returns its loss and logits.
+  def _critic_update(self, real, batch, i, scale, real_labels=None):
+    """Critic update `i` of this step on the real batch `real` (with its labels in a
+    conditional GAN); returns its loss and logits.
 
     With --augment the penalty interpolates between the augmented reals and fakes: the critic
     is trained on the augmented distributions, so its gradient is constrained where it is
-    evaluated; epsilon stays one per (augmented) real/fake pair.
+    evaluated; epsilon stays one per (augmented) real/fake pair. A conditional critic's penalty
+    takes the real labels with every input it sees (interpolates, perturbed or plain reals).
     """
     z = self._normal([batch, self.z_dim], draw=2 * i)
-    fake = self._critic_view(self.generator(z, training=True), batch, 2 * i + 1)
+    fake_labels = self._fake_labels(batch, draw=i) if self.conditional else None
+    fake = self._critic_view(self._generate(z, fake_labels), batch, 2 * i + 1)
     real = self._critic_view(real, batch, 2 * i)
     with tf.GradientTape() as tape:
-      real_logits = self.critic(real, training=True)
-      fake_logits = self.critic(fake, training=True)
+      real_logits = self._score(real, real_labels)
+      fake_logits = self._score(fake, fake_labels)
       d_loss = self.d_loss_fn(real_logits, fake_logits)
       penalty_metrics = {}
       if self._penalty.critic_loss_term is not None:
         term, penalty_metrics = self._penalty.critic_loss_term(
-            lambda x: self.critic(x, training=True), real, fake,
+            lambda x: self._score(x, real_labels), real, fake,
             self._penalty_draws(batch, i), self.penalty_options)
         d_loss += term
       d_total = self.d_optimizer.scale_loss(tf.cast(d_loss, tf.float32) * scale)
@@ -206,9 +253,10 @@ class GAN(keras.Model):
   def _generator_update(self, batch, scale):
     """The generator update of this step; returns its loss."""
     z = self._normal([batch, self.z_dim], draw=2 * self.n_critic)
+    labels = self._fake_labels(batch, draw=self.n_critic) if self.conditional else None
     with tf.GradientTape() as tape:
-      fake = self._critic_view(self.generator(z, training=True), batch, 2 * self.n_critic)
-      g_loss = self.g_loss_fn(self.critic(fake, training=True))
+      fake = self._critic_view(self._generate(z, labels), batch, 2 * self.n_critic)
+      g_loss = self.g_loss_fn(self._score(fake, labels))
       g_total = self.g_optimizer.scale_loss(tf.cast(g_loss, tf.float32) * scale)
     grads = tape.gradient(g_total, self.generator.trainable_variables)
     self.g_optimizer.apply_gradients(zip(grads, self.generator.trainable_variables))
@@ -216,12 +264,17 @@ class GAN(keras.Model):
 
   @property
   def sampler(self):
-    """The generator to sample from: the weights' average with EMA on, else the generator."""
+    """The generator to sample from: the weights' average with EMA on, else the generator.
+
+    A conditional GAN's takes [z [N, z_dim], int32 labels [N, G]], an unconditional one's z.
+    """
     return self.generator if self.ema_generator is None else self.ema_generator
 
   def train_step(self, data):
     self._train_step_traces += 1  # Python runs only while tracing.
     real_batches = data[0] if isinstance(data, (tuple, list)) else data
+    # A conditional GAN's labels [B, n_critic, G] (a TFDS class label is not one of them).
+    real_labels = data[1] if self.conditional else None
     batch = tf.shape(real_batches)[0]
     ctx = tf.distribute.get_replica_context()
     # Keras 3 optimisers sum gradients over replicas; dividing keeps one device's scale.
@@ -229,7 +282,8 @@ class GAN(keras.Model):
 
     for i in range(self.n_critic):
       d_loss, real_logits, fake_logits, penalty_metrics = self._critic_update(
-          real_batches[:, i], batch, i, scale)
+          real_batches[:, i], batch, i, scale,
+          real_labels[:, i] if real_labels is not None else None)
     g_loss = self._generator_update(batch, scale)
     if self.ema_generator is not None:
       images_seen = tf.cast(self.step, tf.float32) * tf.cast(batch, tf.float32) / scale

@@ -183,7 +183,7 @@ def build_labels(tags_by_id, groups, policy='drop', image_ids=None):
     UserError: no group, a policy not in POLICIES, or a group with fewer than 2 values.
   """
   if policy not in POLICIES:
-    raise UserError(f'Invalid --condition_policy. Received: condition_policy={policy!r}; '
+    raise UserError(f'Invalid --label_policy. Received: label_policy={policy!r}; '
                     f'accepted: {", ".join(POLICIES)}')
   groups = parse_groups(groups)
   if not groups:

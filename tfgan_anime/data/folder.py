@@ -92,7 +92,7 @@ def _loader(resolution, channels=3):
 
 
 def folder_dataset(files, resolution, shuffle=True, seed=0, cache=None, routes=None, start=0,
-                   channels=3):
+                   channels=3, labels=None):
   """Decoded uint8 images from a list of files, an endless stream beginning at image `start`.
 
   Args:
@@ -104,8 +104,12 @@ def folder_dataset(files, resolution, shuffle=True, seed=0, cache=None, routes=N
     routes: 'tf' or 'pil' per file (default all 'tf').
     start: index in the stream of the first image returned (images already trained on).
     channels: 3 (RGB) or 1 (gray, `decode.convert_channels`).
+    labels: optional int32 [len(files), G], the labels of the files (`conditions.LabelTable`);
+      each image then comes with its file's row, picked by the same index, so that the pair
+      stays together through the shuffle, the cache and a dropped file.
   Returns:
-    tf.data.Dataset of uint8 [resolution, resolution, channels].
+    tf.data.Dataset of uint8 [resolution, resolution, channels] (with labels: pairs of that
+    and int32 [G]).
   """
   if not files:
     raise ValueError('files is empty. Received: files=[]; accepted: at least one image path')
@@ -115,9 +119,19 @@ def folder_dataset(files, resolution, shuffle=True, seed=0, cache=None, routes=N
   use_pil = tf.constant([route == 'pil' for route in routes], dtype=tf.bool)
   load = _loader(resolution, channels)
   count = len(files)
+  if labels is not None:
+    labels = tf.constant(labels, tf.int32)
+    if labels.shape.rank != 2 or labels.shape[0] != count:
+      raise ValueError(f'labels must be [len(files), G]. Received: labels of shape '
+                       f'{labels.shape} for {count} files')
+    load_image = load
+
+    def load(path, use_pil, label):  # pylint: disable=function-redefined
+      return load_image(path, use_pil), label
 
   if cache:
-    ds = tf.data.Dataset.from_tensor_slices((paths, use_pil))
+    slices = (paths, use_pil) if labels is None else (paths, use_pil, labels)
+    ds = tf.data.Dataset.from_tensor_slices(slices)
     ds = ds.map(load, num_parallel_calls=tf.data.AUTOTUNE).ignore_errors(log_warning=True)
     ds = ds.cache('' if cache == 'memory' else cache)
     if shuffle:
@@ -132,7 +146,10 @@ def folder_dataset(files, resolution, shuffle=True, seed=0, cache=None, routes=N
     if shuffle:
       position = tf.random.experimental.index_shuffle(
           position, seed=tf.stack([seed, epoch]), max_index=count_t - 1)
-    return load(tf.gather(paths, position), tf.gather(use_pil, position))
+    if labels is None:
+      return load(tf.gather(paths, position), tf.gather(use_pil, position))
+    return load(tf.gather(paths, position), tf.gather(use_pil, position),
+                tf.gather(labels, position))
 
   ds = tf.data.Dataset.counter(start, dtype=tf.int64)
   ds = ds.map(pick_and_load, num_parallel_calls=tf.data.AUTOTUNE)

@@ -14,6 +14,7 @@ import tensorflow as tf
 
 from tfgan_anime import choices
 from tfgan_anime import images as images_lib
+from tfgan_anime.data import conditions
 from tfgan_anime.data import decode
 from tfgan_anime.data import folder as folder_lib
 from tfgan_anime.data import scan
@@ -53,6 +54,9 @@ class DataInfo:
   num_shards: int = 0
   # Classes of the labels that come with the images (a TFDS ClassLabel), 0 without labels.
   num_classes: int = 0
+  # With --condition: the conditions.LabelTable of the folder's readable images (its `kept`
+  # ones are the stream's, num_images of them); None without.
+  labels: object = None
 
 
 tfrecord_pattern = spec.tfrecord_pattern  # Pure Python, for config.py too.
@@ -86,8 +90,9 @@ def group_for_critic(samples, batch_size, n_critic):
   """Groups a stream of single samples into training elements [batch_size, n_critic, ...].
 
   Samples are uint8 images [H, W, C] (converted to float32 in [-1, 1] here), float32 points [D]
-  of the toy data (kept as they are), or (image, int64 label) pairs (each part grouped alike:
-  labels become [batch_size, n_critic]).
+  of the toy data (kept as they are), or (image, label) pairs (each part grouped alike:
+  int64 class labels become [batch_size, n_critic], int32 tag labels [G] become
+  [batch_size, n_critic, G]).
   Element [:, i] is the real batch of critic update i: every critic update sees fresh images.
   The batch axis is first so that a strategy's split of the batch axis splits each of the
   n_critic batches across replicas. The remainder is dropped so every batch is full.
@@ -120,7 +125,8 @@ def _check_enough(data, what, num_images, batch_size, n_critic):
 
 def make_dataset(data, resolution, batch_size, n_critic=1, seed=0, cache=None, cache_dir=None,
                  synthetic_num_images=10000, start_position=0, scan_cache=None, progress=None,
-                 channels=3, tfds_data_dir=None, with_labels=False):
+                 channels=3, tfds_data_dir=None, with_labels=False, condition='',
+                 label_policy='drop', tags_file=None):
   """The endless training stream and what it was made from.
 
   Every file is checked first (`scan.scan_folder`): unreadable ones are left out and named in
@@ -145,6 +151,13 @@ def make_dataset(data, resolution, batch_size, n_critic=1, seed=0, cache=None, c
       (`decode.convert_channels`). Unused for toy data.
     tfds_data_dir: the TFDS data dir of a 'tfds:' spec (None: TFDS's default).
     with_labels: 'tfds:' specs only: elements are (images, int64 labels [batch_size, n_critic]).
+    condition: tag groups ('hair,eyes', `conditions.parse_groups`); image folders and
+      'synthetic_faces' only: each image's labels come from the folder's tags file (or
+      `tags_file`); images the `label_policy` drops are left out before the shuffle, and
+      elements are (images, int32 labels [batch_size, n_critic, G]). DataInfo.labels holds
+      the LabelTable. '': no labels.
+    label_policy: 'drop' or 'unknown' (see `conditions.build_labels`).
+    tags_file: the tags file; None: <folder>/tags.csv.
 
   Returns:
     (dataset of float32 [batch_size, n_critic, resolution, resolution, channels] in [-1, 1]
@@ -154,6 +167,11 @@ def make_dataset(data, resolution, batch_size, n_critic=1, seed=0, cache=None, c
     UserError: the folder is missing, holds nothing readable, or too few images for one step;
       a TFDS spec that `tfds.open_builder` rejects; labels asked of data without them.
   """
+  if condition and (toy2d.is_toy(data) or tfds_lib.is_tfds(data) or
+                    tfrecord_pattern(data) is not None):
+    raise UserError(f'Invalid --condition for this data. Received: condition={condition!r} with '
+                    f'data={data!r}; accepted: an image folder with a tags file, or '
+                    f'{SYNTHETIC_FACES}')
   if toy2d.is_toy(data):
     points = toy2d.toy_dataset(toy2d.parse(data), seed=seed, start=start_position)
     dataset = group_for_critic(points, batch_size, n_critic).prefetch(tf.data.AUTOTUNE)
@@ -178,28 +196,58 @@ def make_dataset(data, resolution, batch_size, n_critic=1, seed=0, cache=None, c
       images = images.map(lambda image: decode.convert_channels(image, channels),
                           num_parallel_calls=tf.data.AUTOTUNE)
     return group_for_critic(images, batch_size, n_critic).prefetch(tf.data.AUTOTUNE), info
+  return _folder_stream(data, resolution, batch_size, n_critic, seed, cache, cache_dir,
+                        synthetic_num_images, start_position, scan_cache, progress, channels,
+                        condition, label_policy, tags_file)
+
+
+def _folder_stream(data, resolution, batch_size, n_critic, seed, cache, cache_dir,
+                   synthetic_num_images, start_position, scan_cache, progress, channels,
+                   condition, label_policy, tags_file):
+  """`make_dataset` of an image folder or the synthetic faces (its arguments)."""
   folder = resolve_folder(data, cache_dir, synthetic_num_images, seed)
   scanned = scan.scan_folder(folder, cache_path=scan_cache, progress=progress)
-  if len(scanned.files) < batch_size * n_critic:
+  files, routes, labels, table = _labelled_files(scanned, folder, condition, label_policy,
+                                                 tags_file)
+  if len(files) < batch_size * n_critic:
+    kept = f' kept by --label_policy={label_policy}' if condition else ''
     raise UserError(
         f'The data folder holds fewer images than one training step needs (batch_size * '
         f'n_critic = {batch_size * n_critic}). Received: data={data!r} with '
-        f'{len(scanned.files)} readable images; accepted: at least {batch_size * n_critic}, or '
+        f'{len(files)} readable images{kept}; accepted: at least {batch_size * n_critic}, or '
         'a smaller --batch_size or --n_critic')
   if cache:
-    images = cached_folder_images(scanned.files, resolution, seed, cache, routes=scanned.routes,
-                                  start=start_position, channels=channels)
+    images = cached_folder_images(files, resolution, seed, cache, routes=routes,
+                                  start=start_position, channels=channels, labels=labels)
   else:
-    images = folder_lib.folder_dataset(scanned.files, resolution, shuffle=True, seed=seed,
-                                       routes=scanned.routes, start=start_position,
-                                       channels=channels)
+    images = folder_lib.folder_dataset(files, resolution, shuffle=True, seed=seed,
+                                       routes=routes, start=start_position,
+                                       channels=channels, labels=labels)
   dataset = group_for_critic(images, batch_size, n_critic).prefetch(tf.data.AUTOTUNE)
-  return dataset, DataInfo(folder=scanned.folder, num_images=len(scanned.files),
-                           skipped=scanned.skipped, num_pil=scanned.routes.count('pil'),
-                           num_checked=scanned.num_checked, changes=scanned.changes)
+  return dataset, DataInfo(folder=scanned.folder, num_images=len(files),
+                           skipped=scanned.skipped, num_pil=routes.count('pil'),
+                           num_checked=scanned.num_checked, changes=scanned.changes,
+                           labels=table)
 
 
-def cached_folder_images(files, resolution, seed, cache, routes=None, start=0, channels=3):
+def _labelled_files(scanned, folder, condition, label_policy, tags_file):
+  """(files, routes, int32 labels [N, G] or None, LabelTable or None) of a scanned folder.
+
+  With a condition, the files the label policy drops leave the list here, before the shuffle:
+  the stream is a permutation of the kept files alone, so it stays a function of (seed,
+  position).
+  """
+  if not condition:
+    return scanned.files, scanned.routes, None, None
+  table = conditions.load_labels(folder, condition, label_policy, tags_file=tags_file,
+                                 image_ids=[conditions.image_id(f) for f in scanned.files])
+  files = [f for f, keep in zip(scanned.files, table.kept) if keep]
+  routes = [r for r, keep in zip(scanned.routes, table.kept) if keep]
+  return files, routes, table.kept_labels(), table
+
+
+def cached_folder_images(files, resolution, seed, cache, routes=None, start=0, channels=3,
+                         labels=None):
   """The folder stream of `folder.folder_dataset`, decoded once into a cache; the same order.
 
   Decoded images are cached in file order on the first pass. Each epoch is then read in blocks
@@ -217,12 +265,14 @@ def cached_folder_images(files, resolution, seed, cache, routes=None, start=0, c
     seed: the permutation seed.
     cache: 'memory', or a file path prefix for tf.data's on-disk cache.
     start: index in the stream of the first image returned.
+    labels: optional int32 [len(files), G]: cached and permuted with their images.
   Returns:
-    An endless tf.data.Dataset of uint8 [resolution, resolution, channels].
+    An endless tf.data.Dataset of uint8 [resolution, resolution, channels] (with labels,
+    pairs of that and int32 [G]).
   """
   count = len(files)
   decoded = folder_lib.folder_dataset(files, resolution, shuffle=False, routes=routes,
-                                      channels=channels).take(count)
+                                      channels=channels, labels=labels).take(count)
   decoded = decoded.cache('' if cache == 'memory' else cache)
   block = min(count, folder_lib.CACHE_SHUFFLE_BUFFER)
   blocks_per_epoch = -(-count // block)
@@ -231,10 +281,11 @@ def cached_folder_images(files, resolution, seed, cache, routes=None, start=0, c
 
   def permute(k, images):
     # Block k of the stream: with one block per epoch, k is the epoch, as in folder_dataset.
-    size = tf.cast(tf.shape(images)[0], tf.int64)
+    # `images` is a batch of images, or (images, labels): both take the same order.
+    size = tf.cast(tf.shape(tf.nest.flatten(images)[0])[0], tf.int64)
     order = tf.random.experimental.index_shuffle(
         tf.range(size), seed=tf.stack([tf.constant(seed, tf.int64), k]), max_index=size - 1)
-    return tf.gather(images, order)
+    return tf.nest.map_structure(lambda part: tf.gather(part, order), images)
 
   blocks = decoded.batch(block).repeat().enumerate()
   blocks = blocks.skip(epoch * blocks_per_epoch + first_block)

@@ -166,8 +166,15 @@ class Projection(keras.layers.Layer):
     labels = keras.ops.cast(labels, 'int32')
     total = 0.0
     for g, layer in enumerate(self.embeddings):
-      extra = {'training': training} if self.spectral else {}
-      embedded = keras.ops.cast(layer(labels[:, g], **extra), self.compute_dtype)
+      index = labels[:, g]
+      extra = {}
+      if self.spectral:
+        # SpectralNormalization casts its output to its input's dtype: int indices would
+        # truncate the embedding and cut its gradient. Float indices are exact for class
+        # counts below 2**24, and Embedding casts them back to int for the lookup.
+        index = keras.ops.cast(index, 'float32')
+        extra = {'training': training}
+      embedded = keras.ops.cast(layer(index, **extra), self.compute_dtype)
       total = total + keras.ops.sum(embedded * features, axis=-1, keepdims=True)
     return total
 

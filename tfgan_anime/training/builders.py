@@ -6,6 +6,8 @@ import tensorflow as tf
 from tfgan_anime import augment
 from tfgan_anime import gan as gan_lib
 from tfgan_anime import losses
+from tfgan_anime.data import conditions as conditions_lib
+from tfgan_anime.models import conditional
 from tfgan_anime.models import dcgan
 from tfgan_anime.models import mlp
 from tfgan_anime.models import paper
@@ -38,15 +40,22 @@ def make_optimizer(name, learning_rate, beta1, beta2, decay_steps=None, loss_sca
   return optimizer
 
 
-def build_networks(config):
+def build_networks(config, num_classes=None):
   """(generator, critic) of `config.architecture`.
 
   dcgan: the report's, for images [B, resolution, resolution, channels]; mnist and cars: the
   WGAN-GP talk's (`models/talk.py`, at their fixed sides, with --z_dim and --channels; their
   width and norm options do not apply); mlp: the toys' networks for 2-D points.
+  With --condition, the conditional dcgan networks (models/conditional.py: --g_condition,
+  --d_condition), for `num_classes` classes per group (`LabelTable.num_classes`).
   """
   clip_value = losses.penalty_constraint(config.penalty, config.clip_value)
   sync = sync_batch_norm(config.sync_batch_norm)
+  if config.condition:
+    if not num_classes:
+      raise ValueError(f'Conditional networks need the classes of each group. Received: '
+                       f'condition={config.condition!r} with num_classes={num_classes!r}')
+    return _conditional_networks(config, tuple(int(n) for n in num_classes), clip_value, sync)
   if config.architecture == 'mlp':
     return (mlp.build_generator(config.z_dim, 2, config.mlp_width, config.mlp_depth),
             mlp.build_critic(2, config.mlp_width, config.mlp_depth, clip_value=clip_value))
@@ -103,22 +112,46 @@ def _image_critic(config, clip_value, sync=False):
   return paper.CRITICS[config.g_arch](kernel_size=config.kernel_size, **common)
 
 
-def build_gan(config, total_steps=None):
+def _conditional_networks(config, num_classes, clip_value, sync):
+  """The tag-conditional DCGAN: [z, labels] -> images, [images, labels] -> logits."""
+  generator = conditional.build_generator(
+      config.resolution, groups=num_classes, mode=config.g_condition, z_dim=config.z_dim,
+      base_width=config.g_base_width, kernel_size=config.g_kernel_size or config.kernel_size,
+      norm=config.g_norm, channels=config.channels, upsample=config.g_upsample,
+      sync_batch_norm=sync)
+  critic = conditional.build_critic(
+      config.resolution, groups=num_classes, mode=config.d_condition,
+      base_width=config.d_base_width, kernel_size=config.kernel_size, norm=config.d_norm,
+      clip_value=clip_value, channels=config.channels, sync_batch_norm=sync)
+  return generator, critic
+
+
+def build_gan(config, total_steps=None, labels=None):
   """The compiled GAN of a config; call inside the strategy scope.
 
   total_steps: generator steps of the whole run; needed by --lr_decay=linear.
+  labels: with --condition, the data's conditions.LabelTable (`DataInfo.labels`): it sizes the
+    conditional networks, gives the fake labels their distribution (--fake_labels) and becomes
+    `gan.conditions` (`conditions.vocabulary_json`).
   """
+  if config.condition and labels is None:
+    raise ValueError(f'A conditional GAN needs the data\'s labels. Received: condition='
+                     f'{config.condition!r} with labels=None')
   # Global state, so set every time: a float32 build after a mixed one must be float32 again.
   keras.mixed_precision.set_dtype_policy(precision.resolve(config.mixed_precision))
   keras.utils.set_random_seed(config.seed)
-  generator, critic = build_networks(config)
+  fake_labels = vocabulary = None
+  if config.condition:
+    fake_labels = conditions_lib.FakeLabels.from_table(labels, config.fake_labels)
+    vocabulary = conditions_lib.vocabulary_json(labels)
+  generator, critic = build_networks(config, labels.num_classes if config.condition else None)
   gan = gan_lib.GAN(generator, critic, config.z_dim, n_critic=config.n_critic,
                     penalty=config.penalty, gp_weight=config.gp_weight,
                     gp_target=config.gp_target, gp_one_sided=config.gp_one_sided,
                     penalty_every=config.penalty_every,
                     augment=augment.parse(config.augment), ema_kimg=config.ema_kimg,
                     ema_rampup=config.ema_rampup, ema_decay=config.ema_decay,
-                    seed=config.seed)
+                    seed=config.seed, fake_labels=fake_labels, conditions=vocabulary)
   d_loss_fn, g_loss_fn = losses.get_losses(config.loss,
                                            label_smoothing=config.label_smoothing)
   g_decay = d_decay = None

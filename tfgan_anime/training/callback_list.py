@@ -5,6 +5,9 @@ so that everything after it sees restored weights, never NaNs; then the step lim
 TensorBoard scalars, the sample grid, the checkpoints, the toy metrics, the evaluation, the
 diversity watch, and last the stop on a signal (which saves once everything else has acted on the
 step).
+
+A conditional run (`gan.conditional`) gets the labelled grid and watch (labelled_callbacks.py):
+each fixed z with fixed labels drawn once from the run's fake-label distribution.
 """
 
 import dataclasses
@@ -22,6 +25,7 @@ from tfgan_anime.metrics import tag_classifier
 from tfgan_anime.training import callbacks as callbacks_lib
 from tfgan_anime.training import checkpoints as checkpoints_lib
 from tfgan_anime.training import guard as guard_lib
+from tfgan_anime.training import labelled_callbacks
 from tfgan_anime.training import run_dir
 from tfgan_anime.training import signals
 
@@ -63,8 +67,14 @@ def make_callbacks(config, gan, checkpoints, stream, writer, log, stop_request=N
     grid, toy_logger = _toy_callbacks(config, steps_per_epoch, writer)
   else:
     z_fixed = latent.sample(config.num_samples, config.z_dim, config.seed)
-    grid = callbacks_lib.SampleGrid(z_fixed, run_dir.samples_directory(config.model_dir),
-                                    steps_per_epoch, writer, scale=config.grid_scale)
+    if gan.conditional:
+      labels = labelled_callbacks.fixed_labels(gan, config.num_samples, config.seed)
+      grid = labelled_callbacks.LabelledSampleGrid(
+          z_fixed, labels, run_dir.samples_directory(config.model_dir), steps_per_epoch,
+          writer, scale=config.grid_scale)
+    else:
+      grid = callbacks_lib.SampleGrid(z_fixed, run_dir.samples_directory(config.model_dir),
+                                      steps_per_epoch, writer, scale=config.grid_scale)
     toy_logger = None
   guard = guard_lib.DivergenceGuard(checkpoints, config.max_rollbacks,
                                     config.rollback_lr_factor, log=log)
@@ -84,7 +94,7 @@ def make_callbacks(config, gan, checkpoints, stream, writer, log, stop_request=N
     every.append(evaluator)
   diversity = None
   if config.diversity_every_epochs and not toy2d.is_toy(config.data):
-    diversity = _diversity_callback(config, stream.info, steps_per_epoch, writer, log)
+    diversity = _diversity_callback(config, gan, stream.info, steps_per_epoch, writer, log)
     if diversity is not None:
       every.append(diversity)
   if stop_request is not None:
@@ -124,7 +134,7 @@ def _evaluation_callback(config, gan, info, steps_per_epoch, writer, log):
                                           steps_per_epoch, config.eval_every_epochs, writer)
 
 
-def _diversity_callback(config, info, steps_per_epoch, writer, log):
+def _diversity_callback(config, gan, info, steps_per_epoch, writer, log):
   """The DiversityWatch of an image run, or None (said in the log) without a folder to read.
 
   Its real reference is a seeded selection of the run's folder through the evaluation's
@@ -154,9 +164,14 @@ def _diversity_callback(config, info, steps_per_epoch, writer, log):
   log(f'Diversity watch: {len(z)} samples every {config.diversity_every_epochs} epoch(s) against '
       f'{num_real} real images (diversity {real_diversity:.4g}); warns below '
       f'{config.diversity_warn_ratio:g} of it.')
-  return callbacks_lib.DiversityWatch(
-      z, real_diversity, steps_per_epoch, config.diversity_every_epochs,
-      warn_ratio=config.diversity_warn_ratio, side=side, writer=writer, log=log, tags_fn=tags_fn)
+  options = dict(warn_ratio=config.diversity_warn_ratio, side=side, writer=writer, log=log,
+                 tags_fn=tags_fn)
+  if gan.conditional:
+    labels = labelled_callbacks.fixed_labels(gan, len(z), config.seed + DIVERSITY_Z_SEED_OFFSET)
+    return labelled_callbacks.LabelledDiversityWatch(
+        z, labels, real_diversity, steps_per_epoch, config.diversity_every_epochs, **options)
+  return callbacks_lib.DiversityWatch(z, real_diversity, steps_per_epoch,
+                                      config.diversity_every_epochs, **options)
 
 
 def _tag_combinations_fn(config, real_data):

@@ -3,6 +3,7 @@
 Image i of the stream is a function of (seed, i) (data/folder.py; a TFDS split that fits in
 memory likewise, data/tfds.py), so a stream started at the position a checkpoint saved reads what
 an uninterrupted run would have read next. Images come in --channels (colour to luma, gray tiled).
+With --condition each image comes with its labels (data/conditions.py), which ride along.
 """
 
 import contextlib
@@ -76,7 +77,8 @@ class DataStream:
         synthetic_num_images=config.synthetic_num_images, start_position=start_position,
         scan_cache=run_dir.data_scan_path(config.model_dir),
         progress=progress.ProgressBar('checking images'), channels=config.channels,
-        tfds_data_dir=config.tfds_data_dir or None)
+        tfds_data_dir=config.tfds_data_dir or None, condition=config.condition,
+        label_policy=config.label_policy, tags_file=config.tags_file or None)
 
   def describe(self, log):
     """Logs the data, what its check left out or routed through PIL, and the run's length."""
@@ -94,3 +96,10 @@ class DataStream:
           'GIF, BMP, WebP, rotated) are decoded with PIL.')
     log(f'Data: {info.num_images} images in {info.folder}; {self.steps_per_epoch} steps per '
         f'epoch; {self.total_steps} steps in all.')
+    if info.labels is not None:
+      log(f'Data: {info.labels.describe()}')
+
+  @property
+  def labels(self):
+    """The conditions.LabelTable of a run with --condition (its images' labels), else None."""
+    return self.info.labels

@@ -15,6 +15,7 @@ import math
 import tensorflow as tf
 
 from tfgan_anime import files
+from tfgan_anime.data import conditions
 from tfgan_anime.training import builders
 from tfgan_anime.training import callback_list
 from tfgan_anime.training import checkpoints as checkpoints_lib
@@ -89,13 +90,16 @@ def train(config, strategy=None, stop_request=None, log=None, extra_callbacks=()
     resources.enter_context(data_stream.claim_cache(config.cache))
     stream = data_stream.DataStream(config, distribute.num_workers(strategy))
     with strategy.scope():
-      gan = builders.build_gan(config, stream.total_steps)
+      gan = builders.build_gan(config, stream.total_steps, labels=stream.labels)
     checkpoints, restored = _restore(config, gan, stream.steps_per_epoch, log)
     position = int(checkpoints.state.data_position.numpy())
     dataset = stream.at(position)
     # Written once the flags, the checkpoint and the data have all been accepted, so that a
     # command that fails leaves an earlier run's record as it was.
     config.write(config.model_dir)
+    if stream.labels is not None:
+      # What the labels mean (gan.conditions too): groups, vocabulary, policy, class counts.
+      conditions.write_vocabulary(config.model_dir, stream.labels)
     stream.describe(log)
     if restored is None:
       # A first checkpoint before any step, so that the divergence guard always has one.
@@ -111,7 +115,12 @@ def train(config, strategy=None, stop_request=None, log=None, extra_callbacks=()
   best = hooks.evaluator.best if hooks.evaluator is not None else None
   export_dir = export_best_dir = ''
   if not stopped_by and distribute.is_chief(strategy):
-    export_dir, export_best_dir = exports.export_run(config, gan, best, log)
+    if gan.conditional:
+      # The conditional export (labels and tags signatures) comes with the serving side.
+      log('Export: skipped; the conditional export (export.py with gan.conditions) is not '
+          'wired yet, the checkpoints hold the generator.')
+    else:
+      export_dir, export_best_dir = exports.export_run(config, gan, best, log)
   return TrainResult(model_dir=config.model_dir, step=int(gan.step.numpy()),
                      samples=hooks.grid.written, export_dir=export_dir, history=history,
                      toy_metrics=hooks.toy_logger.latest if hooks.toy_logger is not None else None,

@@ -3,6 +3,8 @@
 Layout:
   config.json, flags.cfg   the resolved options (flags.cfg reproduces the run via --flagfile)
   data_scan.json           which data files are readable and how each is decoded (data/scan.py)
+  conditions.json          with --condition: the label groups, their vocabulary, policy and
+                           class counts (data/conditions.py vocabulary_json)
   checkpoints/             both networks, both optimisers, the step and the data position
                            (checkpoints.py); checkpoints/kept/ holds the ones kept per N epochs
   samples/                 epoch_EEEE.png grids from one fixed z, and latest.png (toy data:
