@@ -41,11 +41,18 @@ class HistoricalAverage(keras.layers.Layer):
     self.weight = float(weight)
     self.count = self.add_weight(name='count', shape=(), dtype='int64', initializer='zeros',
                                  trainable=False, aggregation='only_first_replica')
-    self.means = [
-        self.add_weight(name=f'mean_{i}', shape=tuple(v.shape), dtype='float32',
-                        initializer='zeros', trainable=False, aggregation='only_first_replica')
-        for i, v in enumerate(variables)]
+    # One attribute per mean: tf.train.Checkpoint follows attributes, not Keras' tracked lists.
+    self._num_means = len(variables)
+    for i, v in enumerate(variables):
+      setattr(self, f'mean_{i}', self.add_weight(
+          name=f'mean_{i}', shape=tuple(v.shape), dtype='float32', initializer='zeros',
+          trainable=False, aggregation='only_first_replica'))
     self.built = True
+
+  @property
+  def means(self):
+    """The running means, in the order of the variables it was built on."""
+    return [getattr(self, f'mean_{i}') for i in range(self._num_means)]
 
   def _check(self, variables):
     if len(variables) != len(self.means):

@@ -31,5 +31,6 @@ def with_features(critic, layer_name):
     raise ValueError(f'Unknown feature_matching layer of critic {critic.name!r}. Received: '
                      f'feature_matching={layer_name!r}; accepted: {", ".join(names)}')
   layer = critic.get_layer(layer_name)
-  return keras.Model(critic.inputs, [critic.outputs[0], layer.output],
+  inputs = critic.inputs[0] if len(critic.inputs) == 1 else critic.inputs
+  return keras.Model(inputs, [critic.outputs[0], layer.output],
                      name=f'{critic.name}_with_{layer_name}')
