@@ -183,5 +183,24 @@ class HistoricalAndVirtualConfigTest(tf.test.TestCase):
                      (0.0, '', '', 0, 0.0, 'batch'))
 
 
+
+class TricksFlagsTest(tf.test.TestCase):
+
+  def test_every_trick_is_a_flag_with_help(self):
+    from absl import flags  # pylint: disable=g-import-not-at-top
+    from tfgan_anime import flags as flags_lib  # pylint: disable=g-import-not-at-top
+    values = flags.FlagValues()
+    flags_lib.define_flags(values)
+    for name in ('instance_noise', 'instance_noise_anneal_steps', 'feature_matching',
+                 'feature_matching_weight', 'minibatch_discrimination', 'minibatch_stddev',
+                 'historical_averaging', 'vbn_reference_size'):
+      self.assertIn(name, values)
+      self.assertTrue(values[name].help)
+    values(['train', '--g_norm=virtual', '--minibatch_stddev=4', '--penalty=none',
+            '--model_dir=x'])
+    config = flags_lib.config_from_flags(values)
+    self.assertEqual((config.g_norm, config.minibatch_stddev), ('virtual', 4))
+
+
 if __name__ == '__main__':
   tf.test.main()
