@@ -87,5 +87,30 @@ class OpsTest(tf.test.TestCase):
     self.assertIs(augment.augment(x, (), tf.zeros([2, augment.NUM_DRAWS])), x)
 
 
+
+class InstanceNoiseTest(tf.test.TestCase):
+
+  def test_sigma_anneals_linearly_to_zero(self):
+    sigmas = [float(augment.instance_noise_sigma(step, 0.2, 100)) for step in (0, 25, 100, 150)]
+    self.assertAllClose(sigmas, [0.2, 0.15, 0.0, 0.0])
+    step = tf.constant(50, tf.int64)
+    self.assertAllClose(augment.instance_noise_sigma(step, 0.2, 100), 0.1)
+
+  def test_constant_without_annealing(self):
+    self.assertAllClose(augment.instance_noise_sigma(10**6, 0.3, 0), 0.3)
+
+  def test_refuses_negative_settings(self):
+    with self.assertRaisesRegex(ValueError, 'sigma=-0.1'):
+      augment.instance_noise_sigma(0, -0.1, 0)
+
+  def test_adds_sigma_times_the_draw(self):
+    images = tf.constant([[0.5, -1.0]])
+    normal = tf.constant([[2.0, -1.0]])
+    self.assertAllClose(augment.add_instance_noise(images, tf.constant(0.1), normal),
+                        [[0.7, -1.1]])
+    bf16 = augment.add_instance_noise(tf.cast(images, tf.bfloat16), 0.1, normal)
+    self.assertEqual(bf16.dtype, tf.bfloat16)
+
+
 if __name__ == '__main__':
   tf.test.main()

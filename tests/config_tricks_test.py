@@ -73,5 +73,134 @@ class PenaltyConfigTest(tf.test.TestCase, parameterized.TestCase):
     _config(penalty='dragan', gp_one_sided=True, gp_target=0.5).validate()
 
 
+
+def _one_line(test, raised):
+  test.assertNotIn('\n', str(raised.exception))
+
+
+class InstanceNoiseConfigTest(tf.test.TestCase, parameterized.TestCase):
+
+  @parameterized.parameters('gp', 'r1', 'dragan', 'none')
+  def test_accepted_with_every_penalty(self, penalty):
+    _config(penalty=penalty, instance_noise=0.1, instance_noise_anneal_steps=1000).validate()
+
+  def test_anneal_needs_noise(self):
+    with self.assertRaisesRegex(UserError, r'^Invalid --instance_noise_anneal_steps\. Received: '
+                                r'instance_noise_anneal_steps=10; accepted: 0 without '
+                                r'--instance_noise') as raised:
+      _config(instance_noise_anneal_steps=10).validate()
+    _one_line(self, raised)
+
+  @parameterized.parameters(dict(instance_noise=-0.1), dict(instance_noise=0.1,
+                                                            instance_noise_anneal_steps=-1))
+  def test_negative(self, **overrides):
+    with self.assertRaisesRegex(UserError, 'accepted: a number >= 0|accepted: an integer >= 0'):
+      _config(**overrides).validate()
+
+
+class FeatureMatchingConfigTest(tf.test.TestCase):
+
+  def test_accepted(self):
+    _config(feature_matching='down2_lrelu').validate()
+    _config(feature_matching='down2_lrelu', feature_matching_weight=0.5).validate()
+
+  def test_weight_needs_a_layer(self):
+    with self.assertRaisesRegex(UserError, r'^Invalid --feature_matching_weight\. Received: '
+                                r'feature_matching_weight=1\.0; accepted: 0 without '
+                                r'--feature_matching=LAYER'):
+      _config(feature_matching_weight=1.0).validate()
+
+  def test_negative_weight(self):
+    with self.assertRaisesRegex(UserError, 'feature_matching_weight=-1.0; accepted: a number >= 0'):
+      _config(feature_matching='down0', feature_matching_weight=-1.0).validate()
+
+  def test_one_name(self):
+    with self.assertRaisesRegex(UserError, "feature_matching='a,b'; accepted: one critic layer"):
+      _config(feature_matching='a,b').validate()
+
+
+class MinibatchConfigTest(tf.test.TestCase, parameterized.TestCase):
+
+  @parameterized.parameters('none', 'clip')
+  def test_accepted_without_an_input_gradient_penalty(self, penalty):
+    _config(penalty=penalty, minibatch_discrimination='100,5', minibatch_stddev=4).validate()
+
+  @parameterized.product(penalty=('gp', 'r1', 'dragan'),
+                         option=(dict(minibatch_stddev=4),
+                                 dict(minibatch_discrimination='100,5')))
+  def test_refused_with_input_gradient_penalties_saying_why(self, penalty, option):
+    (name, value), = option.items()
+    with self.assertRaisesRegex(UserError, rf'^Invalid --{name}\. Received: {name}=.*; '
+                                rf'accepted: off with --penalty={penalty} \(the penalty takes '
+                                r"each sample's own input gradient, and this layer makes every "
+                                r'logit depend on the other samples') as raised:
+      _config(penalty=penalty, gp_weight=5.0, **option).validate()
+    _one_line(self, raised)
+
+  @parameterized.parameters('100', '100,5,2', 'a,b', '0,5', '')
+  def test_spec(self, spec):
+    if not spec:
+      self.assertIsNone(config_lib.parse_minibatch_discrimination(spec))
+      return
+    with self.assertRaisesRegex(UserError, 'accepted: KERNELS,DIMS, two integers >= 1'):
+      _config(penalty='none', minibatch_discrimination=spec).validate()
+
+  def test_parse(self):
+    self.assertEqual(config_lib.parse_minibatch_discrimination('100,5'), (100, 5))
+
+  def test_group_divides_the_batch(self):
+    with self.assertRaisesRegex(UserError, 'minibatch_stddev=5; accepted: a divisor of '
+                                '--batch_size=64'):
+      _config(penalty='none', minibatch_stddev=5).validate()
+
+  def test_dcgan_critic_only(self):
+    with self.assertRaisesRegex(UserError, r'minibatch_stddev=4; accepted: off with '
+                                r'--architecture=dcgan --g_arch=resnet'):
+      _config(penalty='none', minibatch_stddev=4, g_arch='resnet').validate()
+
+
+class HistoricalAndVirtualConfigTest(tf.test.TestCase):
+
+  def test_historical_averaging(self):
+    _config(historical_averaging=0.01).validate()
+    with self.assertRaisesRegex(UserError, 'historical_averaging=-1.0; accepted: a number >= 0'):
+      _config(historical_averaging=-1.0).validate()
+
+  def test_virtual_batch_norm(self):
+    _config(g_norm='virtual', vbn_reference_size=16).validate()
+    with self.assertRaisesRegex(UserError, r"g_norm='virtual'; accepted: batch or none with "
+                                r'--architecture=dcgan --g_arch=no_bn_constant \(virtual batch '
+                                r'norm is in the dcgan generator only\)'):
+      _config(g_norm='virtual', g_arch='no_bn_constant').validate()
+    with self.assertRaisesRegex(UserError, 'vbn_reference_size=0; accepted: an integer >= 1'):
+      _config(g_norm='virtual', vbn_reference_size=0).validate()
+
+  def test_off_by_default(self):
+    config = _config()
+    self.assertEqual((config.instance_noise, config.feature_matching,
+                      config.minibatch_discrimination, config.minibatch_stddev,
+                      config.historical_averaging, config.g_norm),
+                     (0.0, '', '', 0, 0.0, 'batch'))
+
+
+
+class TricksFlagsTest(tf.test.TestCase):
+
+  def test_every_trick_is_a_flag_with_help(self):
+    from absl import flags  # pylint: disable=g-import-not-at-top
+    from tfgan_anime import flags as flags_lib  # pylint: disable=g-import-not-at-top
+    values = flags.FlagValues()
+    flags_lib.define_flags(values)
+    for name in ('instance_noise', 'instance_noise_anneal_steps', 'feature_matching',
+                 'feature_matching_weight', 'minibatch_discrimination', 'minibatch_stddev',
+                 'historical_averaging', 'vbn_reference_size'):
+      self.assertIn(name, values)
+      self.assertTrue(values[name].help)
+    values(['train', '--g_norm=virtual', '--minibatch_stddev=4', '--penalty=none',
+            '--model_dir=x'])
+    config = flags_lib.config_from_flags(values)
+    self.assertEqual((config.g_norm, config.minibatch_stddev), ('virtual', 4))
+
+
 if __name__ == '__main__':
   tf.test.main()

@@ -490,5 +490,32 @@ class Float16InputGradientTest(tf.test.TestCase):
 # float16 copy of the kernel itself is subnormal, an error no scaling of the gradient removes.)
 SHRINK = 1e-4
 
+
+class FeatureMatchingTest(tf.test.TestCase):
+
+  def test_by_hand(self):
+    # Real means (2, 1, 0), fake means (1, 1, 3): squared differences 1, 0, 9; mean 10 / 3.
+    real = tf.constant([[1., 2., 0.], [3., 0., 0.]])
+    fake = tf.constant([[0., 1., 3.], [2., 1., 3.], [1., 1., 3.]])
+    self.assertAllClose(losses.feature_matching(real, fake), 10.0 / 3.0)
+
+  def test_feature_maps_are_flattened_and_the_reals_are_constant(self):
+    real = tf.ones([2, 2, 2, 1])
+    fake = tf.zeros([2, 2, 2, 1])
+    with tf.GradientTape(persistent=True) as tape:
+      tape.watch([real, fake])
+      loss = losses.feature_matching(real, fake)
+    self.assertAllClose(loss, 1.0)
+    self.assertIsNone(tape.gradient(loss, real))
+    # d/d fake_b,k of mean_k (1 - mean_b fake)^2 = -2 (1 - 0) / (K * B) = -2 / 8.
+    self.assertAllClose(tape.gradient(loss, fake), tf.fill([2, 2, 2, 1], -0.25))
+
+  def test_replace_or_add(self):
+    self.assertAllClose(losses.feature_matching_generator_loss(5.0, 2.0, 0.0), 2.0)
+    self.assertAllClose(losses.feature_matching_generator_loss(5.0, 2.0, 0.5), 6.0)
+    with self.assertRaisesRegex(ValueError, 'feature_matching_weight=-1'):
+      losses.feature_matching_generator_loss(5.0, 2.0, -1)
+
+
 if __name__ == '__main__':
   tf.test.main()

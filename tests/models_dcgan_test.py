@@ -1,10 +1,19 @@
 """The seed report's networks: shapes, parameter counts, normalisation, clipping constraint."""
 
+import contextlib
+import io
+import os
+
 from absl.testing import parameterized
 import keras
 import numpy as np
 import tensorflow as tf
 
+from tfgan_anime import config as config_lib
+from tfgan_anime import dry_run
+from tfgan_anime import ema
+from tfgan_anime import export
+from tfgan_anime import images as images_lib
 from tfgan_anime.models import constraints
 from tfgan_anime.models import dcgan
 
@@ -184,6 +193,111 @@ class WeightClipTest(tf.test.TestCase):
     self.assertTrue(all(isinstance(v.constraint, constraints.WeightClip) for v in constrained))
     self.assertEqual(np.sum([v.constraint.clip_value for v in constrained]),
                      0.01 * len(constrained))
+
+
+
+class MinibatchCriticTest(tf.test.TestCase):
+  """The minibatch layers before the critic's last convolution (training tricks, issue 14)."""
+
+  def test_parameter_counts_at_64px(self):
+    base = 4_314_753
+    # The stddev channel adds a 4x4 kernel slice to the logit convolution.
+    self.assertEqual(dcgan.build_critic(64, minibatch_stddev=4).count_params(), base + 16)
+    # improved-gan's 100 kernels of 5: T [4*4*512, 500], 100 biases, 100 more logit channels.
+    self.assertEqual(dcgan.build_critic(64, minibatch_discrimination=(100, 5)).count_params(),
+                     base + 8192 * 500 + 100 + 16 * 100)
+    self.assertEqual(4_314_753 + 4_097_700, 8_412_453)
+
+  def test_placed_before_the_logit(self):
+    critic = dcgan.build_critic(16, base_width=4, minibatch_stddev=2,
+                                minibatch_discrimination=(3, 2))
+    names = [layer.name for layer in critic.layers]
+    self.assertEqual(names[-4:], ['minibatch_stddev', 'minibatch_discrimination', 'logit',
+                                  'flatten'])
+    self.assertEqual(critic.get_layer('logit').input.shape[-1], 8 + 1 + 3)
+    self.assertEqual(critic(tf.random.normal([4, 16, 16, 3])).shape, (4, 1))
+
+  def test_logits_depend_on_the_other_samples(self):
+    critic = dcgan.build_critic(16, base_width=4, minibatch_stddev=2)
+    x = tf.random.normal([2, 16, 16, 3])
+    y = tf.concat([x[:1], x[1:] * 3.0], 0)
+    self.assertNotAllClose(critic(x)[0], critic(y)[0])
+    plain = dcgan.build_critic(16, base_width=4)
+    self.assertAllClose(plain(x)[0], plain(y)[0])
+
+  def test_clipping_reaches_the_minibatch_kernel(self):
+    critic = dcgan.build_critic(16, base_width=4, clip_value=0.01,
+                                minibatch_discrimination=(3, 2))
+    layer = critic.get_layer('minibatch_discrimination')
+    self.assertIsInstance(layer.kernel_constraint, constraints.WeightClip)
+
+  def test_refuses_a_bad_spec(self):
+    with self.assertRaisesRegex(ValueError, 'minibatch_discrimination'):
+      dcgan.build_critic(16, minibatch_discrimination=(3,))
+    with self.assertRaisesRegex(ValueError, 'minibatch_stddev must be a positive integer'):
+      dcgan.build_critic(16, minibatch_stddev=-1)
+
+
+class VirtualBatchNormGeneratorTest(tf.test.TestCase):
+  """--g_norm=virtual: the generator keeps its z -> images contract (training tricks, issue 14)."""
+
+  def _generator(self, seed=1, **kwargs):
+    keras.utils.set_random_seed(seed)
+    return dcgan.build_generator(16, z_dim=8, base_width=4, norm='virtual',
+                                 vbn_reference_size=3, **kwargs)
+
+  def test_parameter_count_at_64px(self):
+    # Each BN's 4 numbers per channel become VBN's 2 (gamma, beta; no moving statistics), and
+    # the reference batch adds 64 x 100 non-trainable latents.
+    widths = 512 + 256 + 128 + 64
+    g = dcgan.build_generator(64, norm='virtual')
+    self.assertEqual(g.count_params(), 5_128_643 - 2 * widths + 64 * 100)
+    self.assertEqual(sum(int(np.prod(w.shape)) for w in g.non_trainable_weights), 6400)
+
+  def test_contract_and_batch_independence(self):
+    g = self._generator()
+    z = tf.random.normal([3, 8])
+    images = g(z, training=True)
+    self.assertEqual(images.shape, (3, 16, 16, 3))
+    self.assertAllInRange(images, -1.0, 1.0)
+    # No example depends on another, and training and inference compute the same.
+    self.assertAllClose(g(z[1:2], training=False), images[1:2], atol=1e-5)
+
+  def test_ema_clone_holds_the_same_reference(self):
+    g = self._generator()
+    average = ema.clone(g)
+    z = tf.random.normal([2, 8])
+    self.assertAllClose(average(z), g(z))
+    ema.update(average, g, tf.constant(0.5))  # The reference is copied, not averaged.
+    self.assertAllClose(average.get_layer('reference_z').reference,
+                        g.get_layer('reference_z').reference)
+
+  def test_checkpoint_restores_the_reference(self):
+    g, other = self._generator(seed=1), self._generator(seed=2)
+    z = tf.random.normal([2, 8])
+    self.assertNotAllClose(g(z), other(z))
+    path = tf.train.Checkpoint(generator=g).save(os.path.join(self.get_temp_dir(), 'ckpt'))
+    tf.train.Checkpoint(generator=other).restore(path).assert_consumed()
+    self.assertAllClose(other(z), g(z))
+
+  def test_export_generates_what_memory_does(self):
+    g = self._generator()
+    z = np.random.default_rng(0).standard_normal((2, 8)).astype(np.float32)
+    export_dir = export.export_generator(g, os.path.join(self.get_temp_dir(), 'export'))
+    loaded = export.load_generator(export_dir)
+    self.assertAllEqual(loaded(z), images_lib.to_uint8(g(z, training=False)))
+
+  def test_dry_run_prints_the_virtual_generator(self):
+    config = config_lib.TrainConfig(model_dir='x', resolution=16, z_dim=8, g_base_width=4,
+                                    d_base_width=4, g_norm='virtual', vbn_reference_size=3,
+                                    penalty='none', minibatch_stddev=2)
+    config.validate()
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+      dry_run.print_networks(config)
+    self.assertIn('project_vbn (VirtualBatchNorm)', out.getvalue())
+    self.assertIn('minibatch_stddev (MinibatchStddev)', out.getvalue())
+    self.assertIn('non-trainable 24)', out.getvalue())  # The 3 x 8 reference latents.
 
 
 if __name__ == '__main__':

@@ -107,3 +107,54 @@ def cutout(images, u_y, u_x, ratio=CUTOUT_RATIO):
     masks.append((index >= start[:, None]) & (index < start[:, None] + cut))  # [B, size]
   inside = tf.logical_and(masks[0][:, :, None], masks[1][:, None, :])  # [B, H, W]
   return images * tf.cast(~inside, images.dtype)[..., None]
+
+
+# Instance noise (Sonderby et al. 2017; Arjovsky & Bottou 2017, section 3.1; Salimans et al.
+# 2016's "add noise to the discriminator's inputs").
+
+def instance_noise_sigma(step, sigma, anneal_steps):
+  """sigma * max(0, 1 - step / anneal_steps): linear annealing to 0; anneal_steps 0: sigma.
+
+  Args:
+    step: the generator step now (an int or an int64 tensor).
+    sigma: the noise's standard deviation at step 0 (images are in [-1, 1]).
+    anneal_steps: the step at which it reaches 0 and stays there; 0: constant.
+
+  Returns:
+    A float32 scalar tensor.
+  """
+  if sigma < 0 or anneal_steps < 0:
+    raise ValueError(f'Invalid instance noise. Received: sigma={sigma!r}, anneal_steps='
+                     f'{anneal_steps!r}; accepted: sigma >= 0, anneal_steps >= 0')
+  sigma = tf.constant(sigma, tf.float32)
+  if not anneal_steps:
+    return sigma
+  fraction = tf.cast(step, tf.float32) / float(anneal_steps)
+  return sigma * tf.maximum(0.0, 1.0 - fraction)
+
+
+def add_instance_noise(images, sigma, normal):
+  """images + sigma * normal: Gaussian instance noise on a critic input.
+
+  gan.py applies it to what the critic sees, after DiffAugment and before the penalty:
+
+    real = add_instance_noise(_critic_view(real), sigma, N(0, 1) draw)   (critic update)
+    fake = add_instance_noise(_critic_view(G(z)), sigma, another draw)  (both updates)
+
+  After DiffAugment, because the noise models the critic's input distributions as smoothed
+  (the point of the trick: overlapping supports); augmenting after it would translate the
+  noise and cut it out with the image. Before the penalty, because the penalty then
+  constrains the critic where it is trained: gp interpolates between noisy reals and noisy
+  fakes (the WGAN-GP definition applied to the two smoothed distributions, with no extra
+  draw), r1 takes the gradient at noisy reals (a point of the smoothed data distribution) and
+  dragan perturbs around them.
+
+  Args:
+    images: critic inputs [B, ...] (images in [-1, 1], or toy points).
+    sigma: a scalar, `instance_noise_sigma` of this step.
+    normal: N(0, 1) values of `images`' shape (stateless draws, so a resume is exact).
+
+  Returns:
+    The noisy inputs, `images`' dtype; the noise is not clipped to [-1, 1].
+  """
+  return images + tf.cast(sigma, images.dtype) * tf.cast(normal, images.dtype)

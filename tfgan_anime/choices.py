@@ -26,8 +26,15 @@ PENALTIES = ('none', 'gp', 'clip', 'r1', 'dragan')
 SMOOTHABLE_LOSSES = ('minimax', 'non_saturating')
 # The penalties that take --penalty_every > 1 (losses.Penalty.lazy).
 LAZY_PENALTIES = ('r1',)
-# models/dcgan.py.
-GENERATOR_NORMS = ('batch', 'none')
+# Training tricks (issue 14). The penalties computed on the critic's input gradient of
+# sum_i D(x_i) (losses.input_gradients), which is each sample's own gradient only when the
+# critic has no batch statistics: --minibatch_stddev and --minibatch_discrimination are
+# refused with these.
+INPUT_GRADIENT_PENALTIES = ('gp', 'r1', 'dragan')
+# The --g_arch values whose critic is models/dcgan.py's, where the minibatch layers go.
+DCGAN_CRITIC_G_ARCHS = ('dcgan', 'no_bn_constant', 'mlp')
+# models/dcgan.py ('virtual': virtual batch norm, dcgan generator only).
+GENERATOR_NORMS = ('batch', 'none', 'virtual')
 CRITIC_NORMS = ('batch', 'layer', 'spectral', 'none')
 # models/dcgan.py UPSAMPLINGS: how the generator doubles its side.
 G_UPSAMPLINGS = ('transpose', 'nearest', 'bilinear')

@@ -53,7 +53,8 @@ class TrainConfig:
                              '(64 -> 512 at 4x4 for 64 px, as in the report).')
   d_base_width: int = _field(64, 'Critic filters of the first convolution; doubles per stage.')
   kernel_size: int = _field(5, 'Convolution kernel of both networks (5 in the report).')
-  g_norm: str = _field('batch', 'Generator normalisation.', choices.GENERATOR_NORMS)
+  g_norm: str = _field('batch', 'Generator normalisation: batch, none or virtual (virtual '
+                       'batch norm; see --vbn_reference_size).', choices.GENERATOR_NORMS)
   d_norm: str = _field('none', 'Critic normalisation: batch is DCGAN\'s; WGAN-GP needs none, '
                        'layer or spectral.', choices.CRITIC_NORMS)
   loss: str = _field('wasserstein', 'Adversarial loss.', choices.LOSSES)
@@ -72,6 +73,35 @@ class TrainConfig:
                                   'targets 1 - alpha, fakes 0, for --loss=minimax or '
                                   'non_saturating; 0.1 (target 0.9, as in Goodfellow\'s NIPS 2016 '
                                   'tutorial) is a common choice; 0: off.')
+  # Training tricks of Salimans et al. 2016 and after (issue 14): instance noise, feature
+  # matching, minibatch discrimination and stddev, historical averaging, virtual batch norm.
+  instance_noise: float = _field(
+      0.0, 'Instance noise: add N(0, sigma^2) to every critic input, real and fake, in both '
+      'updates (after --augment, before the penalty), sigma this value at step 0 (images in '
+      '[-1, 1]; Sonderby et al. 2017, Arjovsky & Bottou 2017). 0: off.')
+  instance_noise_anneal_steps: int = _field(
+      0, 'Anneal --instance_noise linearly to 0 over this many generator steps; 0: constant.')
+  feature_matching: str = _field(
+      '', 'Feature matching (Salimans et al. 2016, 3.1): train the generator to match the mean '
+      'features of real and fake images on this critic layer (a layer name, e.g. down2_lrelu '
+      'of the 64 px dcgan critic; an unknown name is refused with the list). "": off.')
+  feature_matching_weight: float = _field(
+      0.0, 'With --feature_matching: 0 replaces the generator\'s loss with the feature-matching '
+      'loss (the paper\'s); > 0 adds this multiple of it to the adversarial loss.')
+  minibatch_discrimination: str = _field(
+      '', 'Minibatch discrimination (Salimans et al. 2016, 3.2): KERNELS,DIMS (100,5 in '
+      'improved-gan) minibatch features appended before the dcgan critic\'s last convolution. '
+      '"": off. Not with --penalty=gp, r1 or dragan.')
+  minibatch_stddev: int = _field(
+      0, 'ProGAN\'s minibatch standard deviation (Karras et al. 2018) over groups of this many '
+      'samples (4 there), one channel before the dcgan critic\'s last convolution; groups are '
+      'per replica under a strategy. 0: off. Not with --penalty=gp, r1 or dragan.')
+  historical_averaging: float = _field(
+      0.0, 'Historical averaging (Salimans et al. 2016, 3.3): add lambda * ||theta - running '
+      'mean of past theta||^2 to each network\'s loss, lambda this value. 0: off.')
+  vbn_reference_size: int = _field(
+      64, 'Reference batch of --g_norm=virtual (virtual batch norm, Salimans et al. 2016, 3.4): '
+      'this many fixed latents, saved in the checkpoint, run beside every generator batch.')
   clip_value: float = _field(0.01, 'c of weight clipping: weights stay in [-c, c] (WGAN paper).')
   n_critic: int = _field(5, 'Critic updates per generator update (5 in the WGAN papers).')
   batch_size: int = _field(64, 'Global batch of each critic and generator update.')
@@ -367,6 +397,52 @@ class TrainConfig:
     if self.label_smoothing and self.loss not in choices.SMOOTHABLE_LOSSES:
       _fail('label_smoothing', self.label_smoothing, f'0 with --loss={self.loss} (it smooths '
             'the cross-entropy targets of minimax and non_saturating; this loss has none)')
+    self._validate_salimans_tricks()
+
+  def _validate_salimans_tricks(self):
+    """Instance noise, feature matching, minibatch layers, historical averaging, VBN."""
+    if self.instance_noise < 0:
+      _fail('instance_noise', self.instance_noise, 'a number >= 0 (0: off)')
+    if self.instance_noise_anneal_steps < 0:
+      _fail('instance_noise_anneal_steps', self.instance_noise_anneal_steps,
+            'an integer >= 0 (0: constant)')
+    if self.instance_noise_anneal_steps and not self.instance_noise:
+      _fail('instance_noise_anneal_steps', self.instance_noise_anneal_steps, '0 without '
+            '--instance_noise (there is no noise to anneal)')
+    if self.feature_matching_weight < 0:
+      _fail('feature_matching_weight', self.feature_matching_weight, 'a number >= 0 (0: the '
+            'feature-matching loss replaces the generator\'s)')
+    if self.feature_matching_weight and not self.feature_matching:
+      _fail('feature_matching_weight', self.feature_matching_weight, '0 without '
+            '--feature_matching=LAYER (it weighs that layer\'s feature-matching loss)')
+    if self.feature_matching != self.feature_matching.strip() or ',' in self.feature_matching:
+      _fail('feature_matching', self.feature_matching, 'one critic layer name, or "" (off)')
+    batch_statistics = []
+    if self.minibatch_discrimination:
+      parse_minibatch_discrimination(self.minibatch_discrimination)
+      batch_statistics.append('minibatch_discrimination')
+    if self.minibatch_stddev < 0:
+      _fail('minibatch_stddev', self.minibatch_stddev, 'an integer >= 0 (0: off)')
+    if self.minibatch_stddev:
+      if self.batch_size % self.minibatch_stddev:
+        _fail('minibatch_stddev', self.minibatch_stddev, f'a divisor of --batch_size='
+              f'{self.batch_size} (groups of equal size; per replica under a strategy)')
+      batch_statistics.append('minibatch_stddev')
+    for name in batch_statistics:
+      if self.penalty in choices.INPUT_GRADIENT_PENALTIES:
+        _fail(name, getattr(self, name), f'off with --penalty={self.penalty} (the penalty takes '
+              'each sample\'s own input gradient, and this layer makes every logit depend on the '
+              'other samples of the batch); use --penalty=none or clip')
+      if self.architecture != 'dcgan' or self.g_arch not in choices.DCGAN_CRITIC_G_ARCHS:
+        _fail(name, getattr(self, name), f'off with --architecture={self.architecture} '
+              f'--g_arch={self.g_arch} (the layer is in the dcgan critic only)')
+    if self.historical_averaging < 0:
+      _fail('historical_averaging', self.historical_averaging, 'a number >= 0 (0: off)')
+    if self.vbn_reference_size < 1:
+      _fail('vbn_reference_size', self.vbn_reference_size, 'an integer >= 1')
+    if self.g_norm == 'virtual' and (self.architecture != 'dcgan' or self.g_arch != 'dcgan'):
+      _fail('g_norm', self.g_norm, f'batch or none with --architecture={self.architecture} '
+            f'--g_arch={self.g_arch} (virtual batch norm is in the dcgan generator only)')
 
   def _validate_images(self):
     """The image side and channels, which the talk's networks fix."""
@@ -503,6 +579,21 @@ class TrainConfig:
 
 # Flags that say what this invocation does, not what the run is: left out of flags.cfg.
 _NOT_REPRODUCED = ('dry_run', 'restore_step')
+
+
+def parse_minibatch_discrimination(spec):
+  """'KERNELS,DIMS' -> (kernels, dims), both integers >= 1; '' -> None."""
+  if not spec:
+    return None
+  parts = spec.split(',')
+  try:
+    values = tuple(int(part) for part in parts)
+  except ValueError:
+    values = ()
+  if len(values) != 2 or min(values) < 1:
+    _fail('minibatch_discrimination', spec, 'KERNELS,DIMS, two integers >= 1 (e.g. 100,5), '
+          'or "" (off)')
+  return values
 
 
 def _fail(name, value, accepted):

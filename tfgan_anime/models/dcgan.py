@@ -22,10 +22,14 @@ away from the image: the layer next to the image has `base_width` filters.
 import keras
 
 from tfgan_anime.models.constraints import WeightClip
+from tfgan_anime.models import layers
 from tfgan_anime.models.layers import LeakyReLU
 from tfgan_anime.models.layout import stage_layout
 
-GENERATOR_NORMS = ('batch', 'none')
+# virtual: Salimans et al. 2016's virtual batch norm, statistics from a fixed reference batch.
+GENERATOR_NORMS = ('batch', 'none', 'virtual')
+# Reference batch of --g_norm=virtual: improved-gan's is one minibatch (100 there).
+VBN_REFERENCE_SIZE = 64
 # How the generator doubles its side: the report's stride-2 transposed convolutions, or a resize
 # followed by a stride-1 convolution (Odena et al. 2016, "Deconvolution and Checkerboard
 # Artifacts"; the seed's MNIST and CARS196 generators), which has no uneven kernel overlap.
@@ -72,7 +76,8 @@ def upsample_conv(filters, kernel_size, upsample, use_bias, name):
 
 
 def build_generator(resolution=64, z_dim=100, base_width=64, kernel_size=5, norm='batch',
-                    channels=3, upsample='transpose', sync_batch_norm=False, name='generator'):
+                    channels=3, upsample='transpose', sync_batch_norm=False,
+                    vbn_reference_size=VBN_REFERENCE_SIZE, name='generator'):
   """The DCGAN generator: z [B, z_dim] -> images [B, resolution, resolution, channels] in [-1, 1].
 
   Args:
@@ -80,11 +85,17 @@ def build_generator(resolution=64, z_dim=100, base_width=64, kernel_size=5, norm
     z_dim: latent size (100 in the report).
     base_width: filters of the last hidden stage (64 in the report; 512 at 4x4 for 64 px).
     kernel_size: kernel of each upsampling convolution (5 in the report).
-    norm: 'batch' (the report) or 'none' (the WGAN-GP paper's "no BN" variant).
+    norm: 'batch' (the report), 'none' (the WGAN-GP paper's "no BN" variant) or 'virtual'
+      (virtual batch norm, Salimans et al. 2016: a `ReferenceBatch` of `vbn_reference_size`
+      latents, held as a non-trainable weight, runs beside every batch and gives each
+      `VirtualBatchNorm` its statistics; the model still maps z [B, z_dim] to [B, ...] images,
+      at the cost of R more rows per call, and computes the same in training and inference).
     channels: output channels (3 for RGB).
     upsample: 'transpose' (the report's Conv2DTranspose stride 2), or 'nearest' / 'bilinear'
       (UpSampling2D then a stride-1 Conv2D; see `upsample_conv` for the kernel of equal FLOPs).
-    sync_batch_norm: batch statistics over all replicas of a strategy, not per replica.
+    sync_batch_norm: batch statistics over all replicas of a strategy, not per replica (VBN
+      needs none: each example's statistics involve only itself and the reference batch).
+    vbn_reference_size: R, the reference batch of norm='virtual'.
   """
   start, num_blocks = stage_layout(resolution)
   _check_choice('upsample', upsample, UPSAMPLINGS)
@@ -92,30 +103,43 @@ def build_generator(resolution=64, z_dim=100, base_width=64, kernel_size=5, norm
                      ('kernel_size', kernel_size), ('channels', channels)):
     _check_positive(arg, value)
   _check_choice('norm', norm, GENERATOR_NORMS)
-  use_bn = norm == 'batch'
+  use_bn = norm != 'none'
+  virtual = norm == 'virtual'
+  if virtual:
+    _check_positive('vbn_reference_size', vbn_reference_size)
+
+  def normalise(layer_name):
+    if virtual:
+      return layers.VirtualBatchNorm(vbn_reference_size, name=f'{layer_name}_vbn')
+    return batch_norm(f'{layer_name}_bn', sync_batch_norm)
 
   z = keras.Input(shape=(z_dim,), name='z')
+  x = layers.ReferenceBatch(vbn_reference_size, name='reference_z')(z) if virtual else z
   width = base_width * 2**(num_blocks - 1)
   # A bias before batch norm is cancelled by its mean subtraction, so it is left out.
-  x = keras.layers.Dense(start * start * width, use_bias=not use_bn, name='project')(z)
+  x = keras.layers.Dense(start * start * width, use_bias=not use_bn, name='project')(x)
   x = keras.layers.Reshape((start, start, width))(x)
   if use_bn:
-    x = batch_norm('project_bn', sync_batch_norm)(x)
+    x = normalise('project')(x)
   x = keras.layers.ReLU()(x)
   for i in range(num_blocks - 1):
     width //= 2
     x = upsample_conv(width, kernel_size, upsample, not use_bn, f'up{i}')(x)
     if use_bn:
-      x = batch_norm(f'up{i}_bn', sync_batch_norm)(x)
+      x = normalise(f'up{i}')(x)
     x = keras.layers.ReLU()(x)
   x = upsample_conv(channels, kernel_size, upsample, True, 'to_image')(x)
   # tanh in float32 keeps the [-1, 1] range exact under mixed precision.
   images = keras.layers.Activation('tanh', dtype='float32', name='tanh')(x)
+  if virtual:
+    images = layers.DropReference(vbn_reference_size, dtype='float32',
+                                  name='drop_reference')(images)
   return keras.Model(z, images, name=name)
 
 
 def build_critic(resolution=64, base_width=64, kernel_size=5, norm='none', clip_value=None,
-                 channels=3, sync_batch_norm=False, name='critic'):
+                 channels=3, sync_batch_norm=False, minibatch_stddev=0,
+                 minibatch_discrimination=None, name='critic'):
   """The DCGAN discriminator / WGAN critic: images [B, H, W, C] in [-1, 1] -> logits [B, 1].
 
   Args:
@@ -127,11 +151,26 @@ def build_critic(resolution=64, base_width=64, kernel_size=5, norm='none', clip_
     clip_value: if set, every kernel, bias and norm weight is clipped to [-c, c] after each
       update (WGAN's weight clipping).
     sync_batch_norm: with norm='batch', batch statistics over all replicas of a strategy.
+    minibatch_stddev: G > 0 appends ProGAN's minibatch standard deviation over groups of G
+      (`layers.MinibatchStddev`) as one channel before the last convolution; 0: off.
+    minibatch_discrimination: (K, D) appends Salimans et al.'s K minibatch features
+      (`layers.MinibatchDiscrimination`, kernels of dimension D) as K channels before the last
+      convolution (after the stddev channel when both are on); None: off.
+      Both make each logit depend on the other samples of the (per-replica) batch, so
+      per-sample input-gradient penalties (gp, r1, dragan) are refused with them (config.py).
   """
   start, num_blocks = stage_layout(resolution)
   for arg, value in (('base_width', base_width), ('kernel_size', kernel_size),
                      ('channels', channels)):
     _check_positive(arg, value)
+  if minibatch_stddev:
+    _check_positive('minibatch_stddev', minibatch_stddev)
+  if minibatch_discrimination is not None:
+    if len(minibatch_discrimination) != 2:
+      raise ValueError('minibatch_discrimination must be (num_kernels, kernel_dim). Received: '
+                       f'minibatch_discrimination={minibatch_discrimination!r}')
+    for value in minibatch_discrimination:
+      _check_positive('minibatch_discrimination', value)
   _check_choice('norm', norm, CRITIC_NORMS)
   clip = WeightClip(clip_value) if clip_value is not None else None
 
@@ -157,6 +196,13 @@ def build_critic(resolution=64, base_width=64, kernel_size=5, norm='none', clip_
     # Keras' LeakyReLU computes the same; this one makes the gradient penalty cheaper.
     x = LeakyReLU(negative_slope=0.2, name=f'down{i}_lrelu')(x)
     width *= 2
+  # Batch statistics go in before the last convolution, where the features are smallest
+  # (ProGAN puts its stddev there; improved-gan its minibatch layer before the last dense).
+  if minibatch_stddev:
+    x = layers.MinibatchStddev(minibatch_stddev, name='minibatch_stddev')(x)
+  if minibatch_discrimination is not None:
+    x = layers.MinibatchDiscrimination(*minibatch_discrimination, kernel_constraint=clip,
+                                       name='minibatch_discrimination')(x)
   x = conv(1, start, 1, 'valid', True, 'logit')(x)
   logits = keras.layers.Flatten(dtype='float32', name='flatten')(x)
   return keras.Model(images, logits, name=name)

@@ -4,6 +4,7 @@ import keras
 import tensorflow as tf
 
 from tfgan_anime import augment
+from tfgan_anime import config as config_lib
 from tfgan_anime import gan as gan_lib
 from tfgan_anime import losses
 from tfgan_anime.data import conditions as conditions_lib
@@ -96,6 +97,7 @@ def _image_generator(config, sync=False):
                                         sync_batch_norm=sync, **common)
   if config.g_arch == 'dcgan':
     common['upsample'] = config.g_upsample
+    common['vbn_reference_size'] = config.vbn_reference_size  # Training tricks (issue 14).
   return paper.GENERATORS[config.g_arch](base_width=config.g_base_width,
                                          kernel_size=kernel_size, norm=config.g_norm,
                                          sync_batch_norm=sync, **common)
@@ -108,7 +110,8 @@ def _image_critic(config, clip_value, sync=False):
   if config.g_arch == 'resnet':
     return paper.build_resnet_critic(depth=config.resnet_depth, **common)
   if config.g_arch not in paper.CRITICS:  # The variants' own critics have no batch norm.
-    return dcgan.build_critic(kernel_size=config.kernel_size, sync_batch_norm=sync, **common)
+    return dcgan.build_critic(kernel_size=config.kernel_size, sync_batch_norm=sync,
+                              **_critic_tricks(config), **common)
   return paper.CRITICS[config.g_arch](kernel_size=config.kernel_size, **common)
 
 
@@ -122,8 +125,16 @@ def _conditional_networks(config, num_classes, clip_value, sync):
   critic = conditional.build_critic(
       config.resolution, groups=num_classes, mode=config.d_condition,
       base_width=config.d_base_width, kernel_size=config.kernel_size, norm=config.d_norm,
-      clip_value=clip_value, channels=config.channels, sync_batch_norm=sync)
+      clip_value=clip_value, channels=config.channels, sync_batch_norm=sync,
+      **_critic_tricks(config))
   return generator, critic
+
+
+def _critic_tricks(config):
+  """Training tricks (issue 14): the dcgan critic's minibatch layers of a config."""
+  return dict(minibatch_stddev=config.minibatch_stddev,
+              minibatch_discrimination=config_lib.parse_minibatch_discrimination(
+                  config.minibatch_discrimination))
 
 
 def build_gan(config, total_steps=None, labels=None):
