@@ -68,7 +68,7 @@ class EveryConfigTest(tf.test.TestCase, parameterized.TestCase):
     result = testing_utils.run_module('tfgan_anime.train', '--flagfile=report_cpu/dcgan.cfg',
                                       f'--model_dir={model_dir}', '--dry_run', timeout=300)
     self.assertEqual(result.returncode, 0, result.stderr)
-    self.assertIn('"resolution": 32', result.stdout)
+    self.assertIn('"resolution": 16', result.stdout)
     self.assertIn('Generator', result.stdout)
     self.assertIn('Critic', result.stdout)
     self.assertFalse(os.path.exists(model_dir))
@@ -103,7 +103,7 @@ class ReportTableTest(tf.test.TestCase, parameterized.TestCase):
   def test_the_cpu_twin_is_small(self, name):
     full, twin = _parse(f'report/{name}'), _parse(f'report_cpu/{name}')
     self.assertEqual((full.resolution, full.g_base_width, full.d_base_width), (64, 64, 64))
-    self.assertEqual((twin.resolution, twin.g_base_width, twin.d_base_width), (32, 32, 32))
+    self.assertEqual((twin.resolution, twin.g_base_width, twin.d_base_width), (16, 32, 32))
     self.assertEqual(twin.data, 'synthetic_faces')
     self.assertLessEqual(twin.synthetic_num_images, 2000)
     self.assertTrue(twin.diversity_tags)

@@ -1,14 +1,16 @@
 r"""The WGAN-GP paper's Figure 2 as a sweep: generator architectures x losses x seeds.
 
-  python tools/fig2_sweep.py --archs=dcgan,no_bn_constant,mlp --losses=gan,wgan --seeds=0 \
+  python -m tools.fig2_sweep --archs=dcgan,no_bn_constant,mlp --losses=gan,wgan --seeds=0 \
       --work_dir=runs/fig2 --out=runs/fig2/fig2.md
+
+(from the repository root, so that its tfgan_anime is the one imported).
 
 Each cell (arch, loss, seed) trains `training.loop.train` on the flags
 
   --flagfile=<--base_flagfile>              configs/base.cfg: the report's data and networks
   --flagfile=report_cpu/fig2_loss_<loss>.cfg  the method's settings, as its paper gives them
   --g_arch=<arch>                           the generator of Figure 2 (models/paper.py)
-  --flagfile=<--size_flagfile>              report_cpu/fig2_cpu.cfg: 32 px, half widths, budget
+  --flagfile=<--size_flagfile>              report_cpu/fig2_cpu.cfg: 16 px, half widths, budget
   <--train_flags>  --seed=<seed>  --model_dir=<work_dir>/<arch>_<loss>_seed<seed>
 
 (configs/report_cpu/fig2_<loss>_<arch>.cfg are the same flags, one command per cell). The critic
