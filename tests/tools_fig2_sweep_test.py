@@ -75,11 +75,11 @@ class MarkdownTableTest(tf.test.TestCase):
 
 class SweepBinaryTest(tf.test.TestCase):
 
-  def _sweep(self, work_dir, steps, archs='dcgan,mlp'):
+  def _sweep(self, work_dir, archs, losses):
     result = testing_utils.run_module(
-        'tools.fig2_sweep', f'--archs={archs}', '--losses=gan,wgan', '--seeds=0',
+        'tools.fig2_sweep', f'--archs={archs}', f'--losses={losses}', '--seeds=0',
         f'--work_dir={work_dir}', '--size_flagfile=report_cpu/cpu.cfg',
-        f'--train_flags={TINY} --train_steps={steps} --cache_dir={work_dir}/cache',
+        f'--train_flags={TINY} --train_steps=2 --cache_dir={work_dir}/cache',
         '--eval_num_samples=10', '--thumb_px=16')
     self.assertEqual(result.returncode, 0, result.stderr)
     return result.stdout
@@ -94,29 +94,32 @@ class SweepBinaryTest(tf.test.TestCase):
     from tfgan_anime.training import loop  # pylint: disable=g-import-not-at-top
     loop.train(config, log=lambda message: None)
 
-    first = self._sweep(work_dir, steps=2)
+    first = self._sweep(work_dir, 'mlp', 'gan,wgan')
     with open(os.path.join(work_dir, 'fig2.md')) as f:
       table = f.read()
     self.assertIn('| generator | DCGAN (GAN) | WGAN (clipping) |', table)
-    self.assertRegex(table, r'\| DCGAN generator \| [0-9.]+ \([0-9.]+x floor\): \*\*(trains|fails)')
-    self.assertIn('![dcgan gan](thumbs/dcgan_gan_seed0.png)', table)
+    self.assertRegex(table, r'\| 4 x 512 ReLU MLP \| [0-9.]+ \([0-9.]+x floor\): '
+                     r'\*\*(trains|fails)\*\* \(\d/1 seeds\) \| [0-9.]+ ')
+    self.assertIn('![mlp gan](thumbs/mlp_gan_seed0.png)', table)
     self.assertTrue(os.path.isfile(os.path.join(work_dir, 'thumbs', 'mlp_wgan_seed0.png')))
     with open(os.path.join(work_dir, 'fig2.md.json')) as f:
       results = {(r['arch'], r['loss']): r for r in json.load(f)}
-    self.assertLen(results, 4)
+    self.assertLen(results, 2)
+    # The half-done cell went on from its checkpoint to the end; the other started anew.
     self.assertEqual(results['mlp', 'wgan']['resumed'], 'from a checkpoint')
-    self.assertEqual(results['dcgan', 'gan']['resumed'], 'new')
+    self.assertEqual(results['mlp', 'gan']['resumed'], 'new')
     self.assertEqual({r['step'] for r in results.values()}, {2})
     self.assertIn('mlp wgan seed 0:', first)
 
-    # Run again, with one more architecture: the four finished cells are not trained again.
-    stamps = {name: os.path.getmtime(os.path.join(work_dir, f'{name}_seed0', 'config.json'))
-              for name in ('dcgan_gan', 'dcgan_wgan', 'mlp_gan', 'mlp_wgan')}
-    second = self._sweep(work_dir, steps=2, archs='dcgan,mlp,no_bn_constant')
-    self.assertEqual(second.count('finished before'), 4)
-    for name, stamp in stamps.items():
-      self.assertEqual(
-          os.path.getmtime(os.path.join(work_dir, f'{name}_seed0', 'config.json')), stamp, name)
+    # Run again with one more architecture: the finished cell is not trained again.
+    stamp = os.path.getmtime(os.path.join(work_dir, 'mlp_gan_seed0', 'config.json'))
+    second = self._sweep(work_dir, 'mlp,no_bn_constant', 'gan')
+    self.assertIn('mlp gan seed 0: SWD', second)
+    self.assertEqual(second.count('finished before'), 1)
+    self.assertEqual(
+        os.path.getmtime(os.path.join(work_dir, 'mlp_gan_seed0', 'config.json')), stamp)
+    self.assertTrue(os.path.isfile(os.path.join(work_dir, 'no_bn_constant_gan_seed0',
+                                                fig2_sweep.CELL_FILE)))
     with open(os.path.join(work_dir, 'fig2.md')) as f:
       self.assertIn('| no BN, constant width |', f.read())
 
