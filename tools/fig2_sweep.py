@@ -68,8 +68,9 @@ def define_flags():
   flags.DEFINE_string('seeds', '0', 'Comma-separated seeds (weights, data order, z).')
   flags.DEFINE_string('base_flagfile', 'base.cfg', 'The report\'s data and networks (a path, or '
                       'a name under the shipped configs).')
-  flags.DEFINE_string('size_flagfile', 'report_cpu/fig2_cpu.cfg', 'Resolution, widths and budget '
-                      'of every cell, after the loss (a path, or a name under the shipped configs).')
+  flags.DEFINE_string('size_flagfile', 'report_cpu/fig2_cpu.cfg', 'Resolution, widths and '
+                      'budget of every cell, after the loss (a path, or a name under the shipped '
+                      'configs).')
   flags.DEFINE_string('train_flags', '', 'More training flags for every cell, last, e.g. '
                       '"--train_steps=200 --resolution=16".')
   flags.DEFINE_string('work_dir', 'runs/fig2', 'One run directory per cell (kept: a second '
