@@ -68,6 +68,15 @@ class CaptionTest(CompareTestCase):
     self.assertEqual(runs_lib.captions(self.runs), ['gp_weight=0.5, n_critic=1',
                                                     'gp_weight=5, n_critic=2'])
 
+  def test_a_setting_the_run_does_not_use_is_left_out_of_its_caption(self):
+    clip = runs_lib.Run('x/wgan', {'penalty': 'clip', 'clip_value': 0.01, 'gp_weight': 10.0,
+                                   'd_optimizer': 'rmsprop', 'd_beta1': 0.0})
+    gp = runs_lib.Run('x/gp', {'penalty': 'gp', 'clip_value': 0.02, 'gp_weight': 5.0,
+                               'd_optimizer': 'adam', 'd_beta1': 0.5})
+    self.assertEqual(runs_lib.captions([clip, gp]),
+                     ['penalty=clip, clip_value=0.01, d_optimizer=rmsprop',
+                      'penalty=gp, gp_weight=5, d_optimizer=adam, d_beta1=0.5'])
+
   def test_runs_that_agree_are_named_by_their_directories(self):
     same = [runs_lib.Run('x/run1', {'n_critic': 5}), runs_lib.Run('x/run2/', {'n_critic': 5})]
     self.assertEqual(runs_lib.captions(same), ['run1', 'run2'])

@@ -30,6 +30,22 @@ BOOKKEEPING_KEYS = frozenset({
 
 LATEST = 'latest'
 
+# Options that mean nothing under some of a run's other settings: the penalty's weight, target
+# and one-sidedness without a gradient penalty, the clipping bound without clipping, Adam's
+# betas with RMSprop (Keras' RMSprop(lr) takes none). Left out of that run's caption, so that a
+# clipped WGAN next to a WGAN-GP does not read "gp_weight=10".
+_PENALTY_WEIGHTED = ('gp', 'r1', 'dragan')
+_USED_ONLY_WHEN = {
+    'gp_weight': lambda c: c.get('penalty', 'gp') in _PENALTY_WEIGHTED,
+    'gp_target': lambda c: c.get('penalty', 'gp') in _PENALTY_WEIGHTED,
+    'gp_one_sided': lambda c: c.get('penalty', 'gp') in _PENALTY_WEIGHTED,
+    'clip_value': lambda c: c.get('penalty', 'clip') == 'clip',
+    'g_beta1': lambda c: c.get('g_optimizer', 'adam') == 'adam',
+    'g_beta2': lambda c: c.get('g_optimizer', 'adam') == 'adam',
+    'd_beta1': lambda c: c.get('d_optimizer', 'adam') == 'adam',
+    'd_beta2': lambda c: c.get('d_optimizer', 'adam') == 'adam',
+}
+
 # The training scalars in the order they are plotted; any other scalar tag follows, sorted.
 TRAIN_TAGS = ('train/d_loss', 'train/g_loss', 'train/w_dist', 'train/gp', 'train/grad_norm')
 
@@ -151,11 +167,14 @@ def captions(runs):
   """One caption per run: the settings that differ between the runs, e.g. 'n_critic=2, gp_weight=5'.
 
   A run's caption is its directory name when no setting differs; two runs whose settings agree
-  get their directory names appended, so that every caption names one run.
+  get their directory names appended, so that every caption names one run. A setting the run
+  does not use (gp_weight without a gradient penalty, clip_value without clipping, Adam's betas
+  with RMSprop) is left out of its caption.
   """
   keys = differing_keys([run.config for run in runs])
   texts = [', '.join(f'{key}={format_value(run.config[key]) if key in run.config else "unset"}'
-                     for key in keys) for run in runs]
+                     for key in keys if _USED_ONLY_WHEN.get(key, lambda c: True)(run.config))
+           for run in runs]
   result = []
   for run, text in zip(runs, texts):
     if not text:
