@@ -42,7 +42,6 @@ class ConditionValidateTest(tf.test.TestCase, parameterized.TestCase):
       ('paper_generator', dict(condition='hair', g_arch='resnet'), r'--condition.*resnet'),
       ('cbn_without_batch_norm', dict(condition='hair', g_norm='none'),
        r'--g_condition.*concat with --g_norm=none'),
-      ('evaluation', dict(condition='hair', eval_every_epochs=1), r'--eval_every_epochs.*0 with'),
       ('policy', dict(label_policy='keep'), r'--label_policy.*drop, unknown'),
       ('fake_labels', dict(fake_labels='real'), r'--fake_labels.*empirical, uniform'),
       ('g_condition', dict(g_condition='film'), r'--g_condition.*cbn, concat'),

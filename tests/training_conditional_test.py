@@ -14,6 +14,7 @@ import tensorflow as tf
 import testing_utils
 from tfgan_anime import config as config_lib
 from tfgan_anime import dry_run
+from tfgan_anime import export as export_lib
 from tfgan_anime.data import conditions
 from tfgan_anime.data import tags as tags_lib
 from tfgan_anime.training import loop as train_lib
@@ -46,7 +47,8 @@ class ConditionalRunTest(tf.test.TestCase):
 
   def test_a_run_with_the_default_callbacks(self):
     root = self.get_temp_dir()
-    config = _config(root, os.path.join(root, 'run'))
+    config = _config(root, os.path.join(root, 'run'), eval_every_epochs=1,
+                     eval_num_samples=8)
     lines = []
     result = train_lib.train(config, log=lines.append)
     self.assertEqual(result.step, 4)
@@ -66,8 +68,24 @@ class ConditionalRunTest(tf.test.TestCase):
     self.assertLen(result.samples, 2)
     grid = np.asarray(Image.open(result.samples[-1]))
     self.assertGreater(grid.std(), 0)
-    # The grid's labels are fixed: the same (z, labels) at every epoch.
-    self.assertEqual(result.export_dir, '')
+    # The tag grid: 3 hair rows x 2 eye columns of 16 px cells (upscaled 4x), with captions.
+    tag_grid = np.asarray(Image.open(os.path.join(config.model_dir, 'tag_grid', 'latest.png')))
+    self.assertGreater(tag_grid.shape[0], 3 * 64)
+    self.assertGreater(tag_grid.shape[1], 2 * 64)
+    # The evaluation during training scored labelled samples and kept the best checkpoint.
+    self.assertEqual(result.best['metric'], 'swd')
+    self.assertTrue(np.isfinite(result.best['value']))
+    # The export and the best export take labels and tags, from the run's vocabulary.
+    for directory in (result.export_dir, result.export_best_dir):
+      loaded = export_lib.load_generator(directory)
+      self.assertEqual(loaded.conditions['vocabulary'], vocabulary['vocabulary'])
+    loaded = export_lib.load_generator(result.export_dir)
+    z = np.random.default_rng(0).standard_normal((3, 8)).astype(np.float32)
+    from_labels = loaded(z, {'hair': np.array([1, 1, 1], np.int32),
+                             'eyes': np.array([0, 0, 0], np.int32)})
+    images, labels = loaded.from_tags("red hair, brown eyes", z, seed=0)
+    self.assertAllEqual(labels, [[1, 0]] * 3)
+    self.assertAllEqual(from_labels, images)
 
   def test_resume_is_exact(self):
     root = self.get_temp_dir()

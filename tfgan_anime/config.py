@@ -284,10 +284,6 @@ class TrainConfig:
     if self.g_condition == 'cbn' and self.g_norm != 'batch':
       _fail('g_condition', self.g_condition, f'concat with --g_norm={self.g_norm} (conditional '
             'batch norm replaces the generator\'s batch norm)')
-    if self.eval_every_epochs:
-      _fail('eval_every_epochs', self.eval_every_epochs, f'0 with --condition={self.condition} '
-            '(the evaluation during training samples an unconditional generator; evaluate the '
-            'export instead)')
 
   def _validate_ema_and_augment(self):
     if self.ema_kimg < 0:

@@ -36,7 +36,9 @@ import tensorflow as tf
 
 from tfgan_anime import augment as augment_lib
 from tfgan_anime import ema as ema_lib
+from tfgan_anime import historical
 from tfgan_anime import losses
+from tfgan_anime.models import critic_features
 from tfgan_anime.training import distribute
 
 # Random draws per step are numbered below this (2 per critic update, 1 for the generator).
@@ -70,6 +72,15 @@ class GAN(keras.Model):
     augment: a subset of augment.OPS, applied to every critic input (DiffAugment).
     ema_kimg, ema_rampup, ema_decay: the generator's weight average (see ema.beta); with
       ema_kimg or ema_decay > 0 the GAN holds `ema_generator` and `sampler` returns it.
+    instance_noise, instance_noise_anneal_steps: sigma of the Gaussian noise added to every
+      critic input after DiffAugment, annealed linearly to 0 over that many steps (0: constant;
+      see augment.instance_noise_sigma).
+    feature_matching: a critic layer's name: the generator matches the mean of its features on
+      real and fake batches (Salimans et al. 2016); '' for none.
+    feature_matching_weight: 0 replaces the generator's loss by feature matching; > 0 adds
+      weight * the feature matching term (losses.feature_matching_generator_loss).
+    historical_averaging: lambda of lambda * ||theta - mean of past theta||^2, added to each
+      network's loss (historical.HistoricalAverage); 0 for none.
     seed: base seed of the z and epsilon draws.
     fake_labels: None (unconditional), or the conditional GAN's fake-label sampler:
       `sample(shape [B], seed [2]) -> int32 [B, G]` (`conditions.FakeLabels`). Then the
@@ -81,8 +92,9 @@ class GAN(keras.Model):
 
   def __init__(self, generator, critic, z_dim, n_critic=1, penalty='none', gp_weight=10.0,
                gp_target=1.0, gp_one_sided=False, penalty_every=1, augment=(), ema_kimg=0.0,
-               ema_rampup=0.0, ema_decay=0.0, seed=0, fake_labels=None, conditions=None,
-               **kwargs):
+               ema_rampup=0.0, ema_decay=0.0, instance_noise=0.0, instance_noise_anneal_steps=0,
+               feature_matching='', feature_matching_weight=0.0, historical_averaging=0.0,
+               seed=0, fake_labels=None, conditions=None, **kwargs):
     super().__init__(**kwargs)
     if conditions is not None and fake_labels is None:
       raise ValueError('A conditional GAN needs its fake-label sampler. Received: conditions '
@@ -117,6 +129,18 @@ class GAN(keras.Model):
                                                       float(ema_decay))
     self.ema_generator = (ema_lib.clone(generator) if ema_kimg > 0 or ema_decay > 0
                           else None)
+    self.instance_noise = float(instance_noise)
+    self.instance_noise_anneal_steps = int(instance_noise_anneal_steps)
+    self.feature_matching_weight = float(feature_matching_weight)
+    # The critic's (logits, features of the named layer), sharing the critic's weights.
+    self._critic_features = (critic_features.with_features(critic, feature_matching)
+                             if feature_matching else None)
+    self.d_history = self.g_history = None
+    if historical_averaging > 0:
+      self.d_history = historical.HistoricalAverage(critic.trainable_variables,
+                                                    historical_averaging, name='d_history')
+      self.g_history = historical.HistoricalAverage(generator.trainable_variables,
+                                                    historical_averaging, name='g_history')
     # Generator updates done; drives the random draws, so it is saved with the checkpoint.
     self.step = self.add_weight(name='step', shape=(), dtype='int64', initializer='zeros',
                                 trainable=False, aggregation='only_first_replica')
@@ -211,16 +235,28 @@ class GAN(keras.Model):
     """The critic's logits of `images` (with their `labels` in a conditional GAN)."""
     return self.critic(images if labels is None else [images, labels], training=True)
 
+  def _score_and_features(self, images, labels):
+    """(logits, features of the --feature_matching layer) of `images`."""
+    return self._critic_features(images if labels is None else [images, labels], training=True)
+
   def _critic_view(self, images, batch, draw):
-    """What the critic sees of `images`: DiffAugment's transform when --augment is set.
+    """What the critic sees of `images`: DiffAugment's transform when --augment is set, then
+    instance noise when --instance_noise is.
 
     The same differentiable transform is applied to real and fake images, in the critic's and
-    the generator's updates; each image gets its own stateless draws.
+    the generator's updates; each image gets its own stateless draws. The penalties see these
+    inputs, so they constrain the critic where it is evaluated.
     """
-    if not self.augment:
-      return images
-    uniforms = self._uniform([batch, augment_lib.NUM_DRAWS], draw=draw, stream=STREAM_AUGMENT)
-    return augment_lib.augment(images, self.augment, uniforms)
+    if self.augment:
+      uniforms = self._uniform([batch, augment_lib.NUM_DRAWS], draw=draw, stream=STREAM_AUGMENT)
+      images = augment_lib.augment(images, self.augment, uniforms)
+    if self.instance_noise > 0:
+      sigma = augment_lib.instance_noise_sigma(self.step, self.instance_noise,
+                                               self.instance_noise_anneal_steps)
+      normal = self._normal([batch] + list(images.shape[1:]), draw=draw,
+                            stream=STREAM_INPUT_NOISE)
+      images = augment_lib.add_instance_noise(images, sigma, normal)
+    return images
 
   def _critic_update(self, real, batch, i, scale, real_labels=None):
     """Critic update `i` of this step on the real batch `real` (with its labels in a
@@ -245,21 +281,42 @@ class GAN(keras.Model):
             lambda x: self._score(x, real_labels), real, fake,
             self._penalty_draws(batch, i), self.penalty_options)
         d_loss += term
+      if self.d_history is not None:
+        d_loss += self.d_history.penalty(self.critic.trainable_variables)
       d_total = self.d_optimizer.scale_loss(tf.cast(d_loss, tf.float32) * scale)
     grads = tape.gradient(d_total, self.critic.trainable_variables)
     self.d_optimizer.apply_gradients(zip(grads, self.critic.trainable_variables))
+    if self.d_history is not None:
+      self.d_history.update(self.critic.trainable_variables)
     return d_loss, real_logits, fake_logits, penalty_metrics
 
-  def _generator_update(self, batch, scale):
-    """The generator update of this step; returns its loss."""
+  def _generator_update(self, batch, scale, real, real_labels=None):
+    """The generator update of this step; returns its loss.
+
+    `real` (the last critic update's real batch, with its labels) is used only by feature
+    matching, whose target is the mean of the critic's features on real data.
+    """
     z = self._normal([batch, self.z_dim], draw=2 * self.n_critic)
     labels = self._fake_labels(batch, draw=self.n_critic) if self.conditional else None
+    if self._critic_features is not None:
+      real = self._critic_view(real, batch, 2 * self.n_critic + 1)
+      _, real_features = self._score_and_features(real, real_labels)
     with tf.GradientTape() as tape:
       fake = self._critic_view(self._generate(z, labels), batch, 2 * self.n_critic)
-      g_loss = self.g_loss_fn(self._score(fake, labels))
+      if self._critic_features is None:
+        g_loss = self.g_loss_fn(self._score(fake, labels))
+      else:
+        fake_logits, fake_features = self._score_and_features(fake, labels)
+        g_loss = losses.feature_matching_generator_loss(
+            self.g_loss_fn(fake_logits), losses.feature_matching(real_features, fake_features),
+            self.feature_matching_weight)
+      if self.g_history is not None:
+        g_loss += self.g_history.penalty(self.generator.trainable_variables)
       g_total = self.g_optimizer.scale_loss(tf.cast(g_loss, tf.float32) * scale)
     grads = tape.gradient(g_total, self.generator.trainable_variables)
     self.g_optimizer.apply_gradients(zip(grads, self.generator.trainable_variables))
+    if self.g_history is not None:
+      self.g_history.update(self.generator.trainable_variables)
     return g_loss
 
   @property
@@ -284,7 +341,9 @@ class GAN(keras.Model):
       d_loss, real_logits, fake_logits, penalty_metrics = self._critic_update(
           real_batches[:, i], batch, i, scale,
           real_labels[:, i] if real_labels is not None else None)
-    g_loss = self._generator_update(batch, scale)
+    last = self.n_critic - 1
+    g_loss = self._generator_update(batch, scale, real_batches[:, last],
+                                    real_labels[:, last] if real_labels is not None else None)
     if self.ema_generator is not None:
       images_seen = tf.cast(self.step, tf.float32) * tf.cast(batch, tf.float32) / scale
       ema_lib.update(self.ema_generator, self.generator,

@@ -162,6 +162,11 @@ def build_gan(config, total_steps=None, labels=None):
                     penalty_every=config.penalty_every,
                     augment=augment.parse(config.augment), ema_kimg=config.ema_kimg,
                     ema_rampup=config.ema_rampup, ema_decay=config.ema_decay,
+                    instance_noise=config.instance_noise,
+                    instance_noise_anneal_steps=config.instance_noise_anneal_steps,
+                    feature_matching=config.feature_matching,
+                    feature_matching_weight=config.feature_matching_weight,
+                    historical_averaging=config.historical_averaging,
                     seed=config.seed, fake_labels=fake_labels, conditions=vocabulary)
   d_loss_fn, g_loss_fn = losses.get_losses(config.loss,
                                            label_smoothing=config.label_smoothing)

@@ -88,6 +88,10 @@ def make_callbacks(config, gan, checkpoints, stream, writer, log, stop_request=N
   ]
   if toy_logger is not None:
     every.append(toy_logger)
+  if gan.conditional:
+    every.append(callbacks_lib.TagGrid(
+        gan.conditions, config.z_dim, run_dir.tag_grid_directory(config.model_dir),
+        steps_per_epoch, writer, scale=config.grid_scale, seed=config.seed))
   evaluator = None
   if config.eval_every_epochs:
     evaluator = _evaluation_callback(config, gan, stream.info, steps_per_epoch, writer, log)
@@ -124,7 +128,8 @@ def _evaluation_callback(config, gan, info, steps_per_epoch, writer, log):
       config.z_dim, seed=config.seed, cache_dir=config.cache_dir,
       inception_graph=config.inception_graph,
       inception_keras_weights=config.inception_keras_weights,
-      scan_cache=os.path.join(config.model_dir, 'data_scan.json'), log=log)
+      scan_cache=os.path.join(config.model_dir, 'data_scan.json'), log=log,
+      conditions=gan.conditions, tfds_data_dir=config.tfds_data_dir)
   # The sampled generator (the average with EMA on: what was scored), critic and step: enough
   # to export the best generator or to look at its critic.
   best = tf.train.Checkpoint(generator=gan.sampler, critic=gan.critic, step=gan.step)

@@ -65,6 +65,9 @@ def make_checkpoint(gan, run_state=None):
                  d_optimizer=gan.d_optimizer, step=gan.step)
   if gan.ema_generator is not None:
     objects['ema_generator'] = gan.ema_generator
+  if getattr(gan, 'd_history', None) is not None:
+    objects['d_history'] = gan.d_history
+    objects['g_history'] = gan.g_history
   if run_state is not None:
     objects['run_state'] = run_state
   return tf.train.Checkpoint(**objects)

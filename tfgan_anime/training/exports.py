@@ -23,26 +23,35 @@ def export_run(config, gan, best, log):
   if not config.export:
     return '', ''
   # With EMA on, the average is the generator people see: the grids and the scores are its.
+  # A conditional run's export takes labels and tags (export.py), from the run's vocabulary.
   export_dir = export_lib.export_generator(gan.sampler,
-                                           run_dir.export_directory(config.model_dir))
+                                           run_dir.export_directory(config.model_dir),
+                                           conditions=gan.conditions)
   if config.export_raw and gan.ema_generator is not None:
     raw_dir = export_lib.export_generator(gan.generator,
-                                         run_dir.export_raw_directory(config.model_dir))
+                                         run_dir.export_raw_directory(config.model_dir),
+                                         conditions=gan.conditions)
     log(f'Raw (not averaged) generator exported to {raw_dir}')
   export_best_dir = ''
   if best is not None and config.export_best:
-    export_best_dir = export_best(config, run_dir.export_best_directory(config.model_dir))
+    export_best_dir = export_best(config, run_dir.export_best_directory(config.model_dir),
+                                  gan.conditions)
     log(f'Best {best["metric"]} {best["value"]:.5g} at step {best["step"]}: exported to '
         f'{export_best_dir}')
   return export_dir, export_best_dir
 
 
-def export_best(config, export_dir):
-  """Exports the generator of the best checkpoint in <model_dir>/best to `export_dir`."""
+def export_best(config, export_dir, conditions=None):
+  """Exports the generator of the best checkpoint in <model_dir>/best to `export_dir`.
+
+  conditions: a conditional run's vocabulary dict (`gan.conditions`), which sizes its networks.
+  """
   latest = tf.train.latest_checkpoint(run_dir.best_directory(config.model_dir))
   if latest is None:
     raise ValueError(f'No best checkpoint. Received: model_dir={config.model_dir!r} without '
                      'best/; accepted: a run trained with --eval_every_epochs > 0')
-  generator, _ = builders.build_networks(config)
+  num_classes = (tuple(len(conditions['vocabulary'][group]) for group in conditions['groups'])
+                 if conditions else None)
+  generator, _ = builders.build_networks(config, num_classes)
   tf.train.Checkpoint(generator=generator).restore(latest).expect_partial()
-  return export_lib.export_generator(generator, export_dir)
+  return export_lib.export_generator(generator, export_dir, conditions=conditions)

@@ -115,12 +115,7 @@ def train(config, strategy=None, stop_request=None, log=None, extra_callbacks=()
   best = hooks.evaluator.best if hooks.evaluator is not None else None
   export_dir = export_best_dir = ''
   if not stopped_by and distribute.is_chief(strategy):
-    if gan.conditional:
-      # The conditional export (labels and tags signatures) comes with the serving side.
-      log('Export: skipped; the conditional export (export.py with gan.conditions) is not '
-          'wired yet, the checkpoints hold the generator.')
-    else:
-      export_dir, export_best_dir = exports.export_run(config, gan, best, log)
+    export_dir, export_best_dir = exports.export_run(config, gan, best, log)
   return TrainResult(model_dir=config.model_dir, step=int(gan.step.numpy()),
                      samples=hooks.grid.written, export_dir=export_dir, history=history,
                      toy_metrics=hooks.toy_logger.latest if hooks.toy_logger is not None else None,

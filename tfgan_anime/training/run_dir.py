@@ -58,6 +58,11 @@ def samples_directory(model_dir):
   return os.path.join(model_dir, 'samples')
 
 
+def tag_grid_directory(model_dir):
+  """A conditional run's grids of every tag combination (callbacks.TagGrid)."""
+  return os.path.join(model_dir, 'tag_grid')
+
+
 def tensorboard_directory(model_dir):
   return os.path.join(model_dir, 'tensorboard')
 
