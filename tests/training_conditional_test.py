@@ -73,7 +73,7 @@ class ConditionalRunTest(tf.test.TestCase):
     self.assertGreater(tag_grid.shape[0], 3 * 64)
     self.assertGreater(tag_grid.shape[1], 2 * 64)
     # The evaluation during training scored labelled samples and kept the best checkpoint.
-    self.assertEqual(result.best['metric'], 'swd')
+    self.assertEqual(result.best['metric'], 'swd_x1e3')
     self.assertTrue(np.isfinite(result.best['value']))
     # The export and the best export take labels and tags, from the run's vocabulary.
     for directory in (result.export_dir, result.export_best_dir):
