@@ -1,41 +1,25 @@
 """Instance noise, feature matching, historical averaging, the minibatch layers and VBN through
 build_gan and train_step, and an exact resume with them.
 
-The first three need gan.py's wiring (GAN(instance_noise=..., feature_matching=...,
-historical_averaging=...)); until gan.py takes those arguments, the tests that need them skip.
+The first three live in gan.py (GAN(instance_noise=..., feature_matching=...,
+historical_averaging=...)); the instance noise test watches what the critic sees.
 """
 
 import dataclasses
-import inspect
 import os
 
+import keras
 import numpy as np
 import tensorflow as tf
 
 import testing_utils
-from tfgan_anime import config as config_lib
 from tfgan_anime import gan as gan_lib
-from tfgan_anime.data import pipeline
+from tfgan_anime import losses
+from tfgan_anime.models import dcgan
 from tfgan_anime.training import builders
 
-_WIRED = 'historical_averaging' in inspect.signature(gan_lib.GAN).parameters
-
-
-def _config(**overrides):
-  values = dict(model_dir='unused', resolution=16, z_dim=8, g_base_width=4, d_base_width=4,
-                batch_size=2, n_critic=2, loss='non_saturating', penalty='none', d_norm='none',
-                g_norm='none')
-  values.update(overrides)
-  config = config_lib.TrainConfig(**values)
-  config.validate()
-  return config
-
-
-def _fit(gan, config, steps):
-  images = np.random.default_rng(0).integers(0, 256, (8, 16, 16, 3), dtype=np.uint8)
-  dataset = pipeline.group_for_critic(
-      tf.data.Dataset.from_tensor_slices(images).repeat(), config.batch_size, config.n_critic)
-  return gan.fit(dataset, steps_per_epoch=steps, epochs=1, verbose=0).history
+_config = testing_utils.tiny_gan_config
+_fit = testing_utils.fit_on_noise
 
 
 class ModelTricksTest(tf.test.TestCase):
@@ -54,11 +38,6 @@ class ModelTricksTest(tf.test.TestCase):
 
 class WiredTricksTest(tf.test.TestCase):
 
-  def setUp(self):
-    super().setUp()
-    if not _WIRED:
-      self.skipTest('gan.py does not take the tricks\' arguments yet')
-
   def test_each_trains_finite(self):
     for overrides in (dict(instance_noise=0.1, instance_noise_anneal_steps=2),
                       dict(feature_matching='down1_lrelu'),
@@ -70,6 +49,28 @@ class WiredTricksTest(tf.test.TestCase):
       for values in history.values():
         self.assertTrue(np.all(np.isfinite(values)), overrides)
       self.assertEqual(gan_lib.train_step_traces(gan), 1)
+
+  def test_instance_noise_reaches_every_critic_input_and_anneals(self):
+    sigma, anneal = 0.5, 2
+    generator = dcgan.build_generator(16, z_dim=8, base_width=4, norm='none')
+    critic = testing_utils.SpyCritic(dcgan.build_critic(16, base_width=4, norm='none'))
+    critic(tf.zeros([1, 16, 16, 3]))
+    gan = gan_lib.GAN(generator, critic, z_dim=8, n_critic=1, instance_noise=sigma,
+                      instance_noise_anneal_steps=anneal)
+    gan.compile(d_optimizer=keras.optimizers.SGD(0.0), g_optimizer=keras.optimizers.SGD(0.0),
+                d_loss_fn=losses.wasserstein_critic_loss,
+                g_loss_fn=losses.wasserstein_generator_loss)
+    real = tf.zeros([8, 1, 16, 16, 3])  # All zeros: what the critic sees of them is the noise.
+    for step in range(anneal + 1):
+      critic.seen.clear()
+      fake = generator(gan._normal([8, 8], draw=0), training=True)  # pylint: disable=protected-access
+      gan.train_step(real)
+      seen_real, seen_fake, seen_generated = critic.seen
+      # sigma(step) = 0.5 * (1 - step / 2): 0.5, 0.25, then 0; 8 x 16 x 16 x 3 draws each.
+      expected = sigma * max(0.0, 1.0 - step / anneal)
+      self.assertAllClose(np.std(seen_real), expected, atol=0.02)
+      self.assertAllClose(np.std(seen_fake - fake.numpy()), expected, atol=0.02)
+      self.assertEqual(seen_generated.shape, (8, 16, 16, 3))
 
   def test_replacing_feature_matching_is_the_generator_loss(self):
     config = _config(feature_matching='down1_lrelu')

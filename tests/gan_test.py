@@ -7,6 +7,8 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+import testing_utils
+
 from tfgan_anime import config as config_lib
 from tfgan_anime import gan as gan_lib
 from tfgan_anime import losses
@@ -15,17 +17,7 @@ from tfgan_anime.data import pipeline
 from tfgan_anime.models import dcgan
 
 
-class SpyCritic(keras.Model):
-  """Wraps a critic and records every input it sees (eager mode only)."""
-
-  def __init__(self, inner):
-    super().__init__()
-    self.inner = inner
-    self.seen = []
-
-  def call(self, x, training=False):
-    self.seen.append(np.asarray(x))
-    return self.inner(x, training=training)
+SpyCritic = testing_utils.SpyCritic
 
 
 class RecordingSGD(keras.optimizers.SGD):

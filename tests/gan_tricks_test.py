@@ -4,27 +4,14 @@ from absl.testing import parameterized
 import numpy as np
 import tensorflow as tf
 
-from tfgan_anime import config as config_lib
+import testing_utils
+
 from tfgan_anime import gan as gan_lib
-from tfgan_anime.data import pipeline
 from tfgan_anime.training import builders
 
 
-def _config(**overrides):
-  values = dict(model_dir='unused', resolution=16, z_dim=8, g_base_width=4, d_base_width=4,
-                batch_size=2, n_critic=2, loss='non_saturating', penalty='none', d_norm='none',
-                g_norm='none')
-  values.update(overrides)
-  config = config_lib.TrainConfig(**values)
-  config.validate()
-  return config
-
-
-def _fit(gan, config, steps):
-  images = np.random.default_rng(0).integers(0, 256, (8, 16, 16, 3), dtype=np.uint8)
-  dataset = pipeline.group_for_critic(
-      tf.data.Dataset.from_tensor_slices(images).repeat(), config.batch_size, config.n_critic)
-  return gan.fit(dataset, steps_per_epoch=steps, epochs=1, verbose=0).history
+_config = testing_utils.tiny_gan_config
+_fit = testing_utils.fit_on_noise
 
 
 class BuildGanTest(tf.test.TestCase, parameterized.TestCase):

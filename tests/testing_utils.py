@@ -10,9 +10,13 @@ import subprocess
 import sys
 import traceback
 
+import keras
 import numpy as np
 from PIL import Image
 import tensorflow as tf
+
+from tfgan_anime import config as config_lib
+from tfgan_anime.data import pipeline
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -282,3 +286,36 @@ def rerun_in_fresh_process(test):
   test.assertEqual(result.returncode, 0, result.stdout[-3000:] + result.stderr[-2000:])
   test.assertIn('1 passed', result.stdout)
   return False
+
+
+def tiny_gan_config(**overrides):
+  """A validated TrainConfig of a tiny 16 px GAN (widths 4, z 8, batch 2, n_critic 2, no
+  penalty or norms), with `overrides`."""
+  values = dict(model_dir='unused', resolution=16, z_dim=8, g_base_width=4, d_base_width=4,
+                batch_size=2, n_critic=2, loss='non_saturating', penalty='none', d_norm='none',
+                g_norm='none')
+  values.update(overrides)
+  config = config_lib.TrainConfig(**values)
+  config.validate()
+  return config
+
+
+def fit_on_noise(gan, config, steps):
+  """Keras history of `steps` fit steps of `gan` on 8 random 16 px images."""
+  images = np.random.default_rng(0).integers(0, 256, (8, 16, 16, 3), dtype=np.uint8)
+  dataset = pipeline.group_for_critic(
+      tf.data.Dataset.from_tensor_slices(images).repeat(), config.batch_size, config.n_critic)
+  return gan.fit(dataset, steps_per_epoch=steps, epochs=1, verbose=0).history
+
+
+class SpyCritic(keras.Model):
+  """Wraps a critic and records every input it sees (eager mode only)."""
+
+  def __init__(self, inner):
+    super().__init__()
+    self.inner = inner
+    self.seen = []
+
+  def call(self, x, training=False):
+    self.seen.append(np.asarray(x))
+    return self.inner(x, training=training)

@@ -6,6 +6,10 @@ EMA and augmentation): interleaving gives every variant the same load on a share
 
 import time
 
+from absl import flags
+
+from tfgan_anime import flags as flags_lib
+
 
 def seconds_per_step(runs, steps, repeats):
   """{name: [seconds per step of each repeat]} for `runs` = {name: (gan, dataset)}.
@@ -20,3 +24,12 @@ def seconds_per_step(runs, steps, repeats):
       gan.fit(dataset, steps_per_epoch=steps, epochs=1, verbose=0)
       seconds[name].append((time.perf_counter() - start) / steps)
   return seconds
+
+
+def quickstart_config():
+  """The TrainConfig of configs/quickstart.cfg: the networks and settings whose cost is timed."""
+  values = flags.FlagValues()
+  flags_lib.define_flags(values)
+  values(flags_lib.expand_flagfiles(['benchmark', '--flagfile=quickstart.cfg',
+                                     '--model_dir=unused']))
+  return flags_lib.config_from_flags(values)

@@ -21,7 +21,6 @@ from absl import flags
 import numpy as np
 import tensorflow as tf
 
-from tfgan_anime import flags as flags_lib
 from tfgan_anime.data import pipeline
 from tfgan_anime.training import loop as train_lib
 import interleaved  # tools/interleaved.py, beside this script
@@ -40,17 +39,9 @@ VARIANTS = {
 }
 
 
-def _quickstart():
-  values = flags.FlagValues()
-  flags_lib.define_flags(values)
-  values(flags_lib.expand_flagfiles(['benchmark', '--flagfile=quickstart.cfg',
-                                     '--model_dir=unused']))
-  return flags_lib.config_from_flags(values)
-
-
 def main(argv):
   del argv
-  base = dataclasses.replace(_quickstart(), **_COMMON)
+  base = dataclasses.replace(interleaved.quickstart_config(), **_COMMON)
   images = np.random.default_rng(0).integers(0, 256, (512, 32, 32, 3), dtype=np.uint8)
   runs = {}
   for name, overrides in VARIANTS.items():
