@@ -94,9 +94,9 @@ class TrainAndCacheTest(tf.test.TestCase):
     # Solid colour blocks are easy: the held-out 240 are read almost perfectly.
     self.assertGreater(classifier.accuracy['hair'], 0.9)
     self.assertGreater(classifier.accuracy['eyes'], 0.9)
-    self.assertTrue(os.path.isfile(tc.weights_path(cache, _SIZE)))
+    self.assertTrue(os.path.isfile(tc.weights_path(cache, _SIZE, len(files))))
     # The weights and the accuracy, and no temporary file beside them.
-    weights_name = os.path.basename(tc.weights_path(cache, _SIZE))
+    weights_name = os.path.basename(tc.weights_path(cache, _SIZE, len(files)))
     self.assertCountEqual(os.listdir(os.path.join(cache, 'tag_classifier')),
                           [weights_name, weights_name[:-len('.weights.npz')] + '.json'])
     images = np.stack([_block_image(h, e) for h, e in ((0, 0), (5, 7), (11, 9))])
@@ -108,6 +108,10 @@ class TrainAndCacheTest(tf.test.TestCase):
       cached = tc.load_or_train(cache, folder, _SIZE, files, load, progress=False)
     self.assertEqual(cached.accuracy, classifier.accuracy)
     self.assertAllClose(cached.predict(images)[0], hair, atol=1e-6)
+    # A classifier of more faces is not taken for one of fewer (a small folder's is weaker).
+    with mock.patch.object(tc, 'train_classifier', side_effect=AssertionError('trained again')):
+      with self.assertRaisesRegex(AssertionError, 'trained again'):
+        tc.load_or_train(cache, folder, _SIZE, files[:len(files) // 2], load, progress=False)
     with self.assertRaisesRegex(ValueError, r'reads uint8 \[N, 16, 16, 3\]'):
       classifier.predict(images.astype(np.float32))
 

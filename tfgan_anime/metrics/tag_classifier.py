@@ -90,9 +90,15 @@ def build_classifier(resolution, width=32):
 _SUFFIX = '.weights.npz'
 
 
-def weights_path(cache_dir, resolution):
+def weights_path(cache_dir, resolution, num_images):
+  """Where the classifier trained on `num_images` faces at `resolution` is cached.
+
+  The count is part of the name: a classifier trained on a small folder (a CPU twin's 960
+  faces) reads eyes far worse than one trained on 5,000, and must not be reused for those.
+  """
   return os.path.join(os.fspath(cache_dir), 'tag_classifier',
-                      f'tags_v{VERSION}_faces_v{synthetic.VERSION}_{int(resolution)}px{_SUFFIX}')
+                      f'tags_v{VERSION}_faces_v{synthetic.VERSION}_{int(resolution)}px_'
+                      f'n{int(num_images)}{_SUFFIX}')
 
 
 def save_weights(model, path):
@@ -109,6 +115,10 @@ def load_weights(model, path):
   model.set_weights(weights)
 
 
+def _cache_key(resolution, num_images):
+  return f'tagclf-v{VERSION}-faces-v{synthetic.VERSION}-{int(resolution)}px-n{int(num_images)}'
+
+
 class TagClassifier:
   """A trained classifier: `predict(images)` -> (hair probs, eye probs, features).
 
@@ -118,11 +128,11 @@ class TagClassifier:
     cache_key: names the weights (for the real-statistics cache).
   """
 
-  def __init__(self, model, resolution, accuracy=None):
+  def __init__(self, model, resolution, accuracy=None, num_images=0):
     self.model = model
     self.resolution = int(resolution)
     self.accuracy = accuracy
-    self.cache_key = f'tagclf-v{VERSION}-faces-v{synthetic.VERSION}-{self.resolution}px'
+    self.cache_key = _cache_key(self.resolution, num_images)
 
   def predict(self, images, batch_size=500):
     """images: uint8 [N, res, res, 3]. Returns float64 numpy arrays hair [N, 12] and eyes
@@ -186,7 +196,8 @@ def load_or_train(cache_dir, folder, resolution, files, load_images, num_images=
     load_images: callable(files) -> uint8 [N, res, res, 3] through the evaluation decode path.
     num_images: at most this many images to train and hold out.
   """
-  path = weights_path(cache_dir, resolution)
+  num_images = min(num_images, len(files))
+  path = weights_path(cache_dir, resolution, num_images)
   accuracy_path = path[:-len(_SUFFIX)] + '.json'
   if os.path.isfile(path):
     model = build_classifier(resolution)
@@ -195,7 +206,7 @@ def load_or_train(cache_dir, folder, resolution, files, load_images, num_images=
     if os.path.isfile(accuracy_path):
       with open(accuracy_path) as f:
         accuracy = json.load(f).get('accuracy')
-    return TagClassifier(model, resolution, accuracy)
+    return TagClassifier(model, resolution, accuracy, num_images)
 
   tags_file = os.path.join(folder, TAGS_FILENAME)
   if not os.path.isfile(tags_file):
@@ -209,6 +220,7 @@ def load_or_train(cache_dir, folder, resolution, files, load_images, num_images=
     print(f'Training the tag classifier at {resolution} px on {len(files)} faces (once; cached '
           f'in {path}).', flush=True)
   classifier = train_classifier(load_images(files), hair, eyes)
+  classifier.cache_key = _cache_key(resolution, num_images)
   save_weights(classifier.model, path)
   files_lib.write_json(accuracy_path, {'accuracy': classifier.accuracy})
   return classifier
