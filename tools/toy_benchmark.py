@@ -19,7 +19,9 @@ number of generator steps and a linear learning-rate decay to 0; they differ as 
 
 and the tricks, each the gan row with one change: gan_ls (--label_smoothing=0.1), gan_r1
 (--penalty=r1, gamma / 2 = 0.1), gan_r1_lazy4 (the same every 4 steps, times 4) and gan_dragan
-(--penalty=dragan, lambda 0.1).
+(--penalty=dragan, lambda 0.1), gan_noise (--instance_noise=0.1 annealed over 1,200 steps),
+gan_fm (--feature_matching=hidden2 --feature_matching_weight=1) and gan_ha
+(--historical_averaging=0.01).
 """
 
 import contextlib
@@ -69,10 +71,19 @@ METHODS.update({
     'gan_r1': dict(METHODS['gan'], penalty='r1', gp_weight=0.1),
     'gan_r1_lazy4': dict(METHODS['gan'], penalty='r1', gp_weight=0.1, penalty_every=4),
     'gan_dragan': dict(METHODS['gan'], penalty='dragan', gp_weight=0.1),
+    # Salimans et al.'s and the notes' remedies (not tuned either): noise of sigma 0.1 on the
+    # discriminator's inputs, annealed to 0 over the run's 1,200 steps; feature matching on the
+    # last hidden layer added to the generator's loss; historical averaging lambda 0.01.
+    'gan_noise': dict(METHODS['gan'], instance_noise=0.1, instance_noise_anneal_steps=1200),
+    'gan_fm': dict(METHODS['gan'], feature_matching='hidden2', feature_matching_weight=1.0),
+    'gan_ha': dict(METHODS['gan'], historical_averaging=0.01),
 })
 LABELS = {'gan': 'GAN (non-saturating)', 'wgan': 'WGAN (clipping)', 'wgan_gp': 'WGAN-GP',
           'gan_ls': 'GAN + label smoothing 0.1', 'gan_r1': 'GAN + R1 (gamma/2 = 0.1)',
-          'gan_r1_lazy4': 'GAN + R1, lazy every 4', 'gan_dragan': 'GAN + DRAGAN (lambda 0.1)'}
+          'gan_r1_lazy4': 'GAN + R1, lazy every 4', 'gan_dragan': 'GAN + DRAGAN (lambda 0.1)',
+          'gan_noise': 'GAN + instance noise 0.1, annealed',
+          'gan_fm': 'GAN + feature matching (hidden2, weight 1)',
+          'gan_ha': 'GAN + historical averaging 0.01'}
 NUM_MODES = {'ring8': 8, 'grid25': 25}
 
 
