@@ -42,6 +42,8 @@ class ConditionValidateTest(tf.test.TestCase, parameterized.TestCase):
       ('paper_generator', dict(condition='hair', g_arch='resnet'), r'--condition.*resnet'),
       ('cbn_without_batch_norm', dict(condition='hair', g_norm='none'),
        r'--g_condition.*concat with --g_norm=none'),
+      ('virtual_batch_norm', dict(condition='hair', g_condition='concat', g_norm='virtual'),
+       r'--g_norm.*batch or none with --condition=hair'),
       ('policy', dict(label_policy='keep'), r'--label_policy.*drop, unknown'),
       ('fake_labels', dict(fake_labels='real'), r'--fake_labels.*empirical, uniform'),
       ('g_condition', dict(g_condition='film'), r'--g_condition.*cbn, concat'),

@@ -284,6 +284,9 @@ class TrainConfig:
     if self.g_condition == 'cbn' and self.g_norm != 'batch':
       _fail('g_condition', self.g_condition, f'concat with --g_norm={self.g_norm} (conditional '
             'batch norm replaces the generator\'s batch norm)')
+    if self.g_norm == 'virtual':
+      _fail('g_norm', self.g_norm, f'batch or none with --condition={self.condition} (virtual '
+            'batch norm\'s fixed reference batch has no labels)')
 
   def _validate_ema_and_augment(self):
     if self.ema_kimg < 0:
