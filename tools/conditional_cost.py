@@ -11,7 +11,6 @@ load on a shared machine; each repeat is one fit() of --steps steps after a warm
 """
 
 import dataclasses
-import statistics
 import sys
 
 from absl import app
@@ -61,15 +60,7 @@ def main(argv):
     gan.fit(dataset, steps_per_epoch=5, epochs=1, verbose=0)  # Traces and warms up.
     runs[name] = (gan, dataset)
   seconds = interleaved.seconds_per_step(runs, FLAGS.steps, FLAGS.repeats)
-  # The fastest repeat is the least disturbed on a shared machine: its ratio beside the median's.
-  baseline = statistics.median(seconds['unconditional'])
-  fastest = min(seconds['unconditional'])
-  for name, values in seconds.items():
-    median = statistics.median(values)
-    print(f'{name:14s} {1e3 * median:6.1f} ms/step median (min {1e3 * min(values):.1f}) over '
-          f'{FLAGS.repeats} x {FLAGS.steps} steps; ratio to unconditional: median '
-          f'{median / baseline:.3f}, fastest {min(values) / fastest:.3f}; repeats (ms): '
-          f'{", ".join(f"{1e3 * v:.0f}" for v in values)}')
+  interleaved.print_ratios(seconds, 'unconditional', FLAGS.steps)
 
 
 if __name__ == '__main__':

@@ -11,7 +11,6 @@ repeat, so that they see the same load on a shared machine; each repeat is one f
 """
 
 import dataclasses
-import statistics
 import sys
 
 from absl import app
@@ -50,16 +49,7 @@ def main(argv):
     gan.fit(dataset, steps_per_epoch=5, epochs=1, verbose=0)  # Traces and warms up.
     runs[name] = (gan, dataset)
   seconds = interleaved.seconds_per_step(runs, FLAGS.steps, FLAGS.repeats)
-  # On a shared machine the repeats are often bimodal (a neighbour's load doubles some of
-  # them); the fastest repeat is the least disturbed, so its ratio is printed beside the
-  # median's.
-  baseline = statistics.median(seconds['neither'])
-  fastest = min(seconds['neither'])
-  for name, values in seconds.items():
-    median = statistics.median(values)
-    print(f'{name:8s} {1e3 * median:6.1f} ms/step median (min {1e3 * min(values):.1f}, max '
-          f'{1e3 * max(values):.1f}) over {FLAGS.repeats} x {FLAGS.steps} steps; ratio to '
-          f'neither: median {median / baseline:.3f}, fastest {min(values) / fastest:.3f}')
+  interleaved.print_ratios(seconds, 'neither', FLAGS.steps)
 
 
 if __name__ == '__main__':

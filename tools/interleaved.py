@@ -4,6 +4,7 @@ Shared by the tools that measure a feature's cost per step as a ratio (sync BN, 
 EMA and augmentation): interleaving gives every variant the same load on a shared machine.
 """
 
+import statistics
 import time
 
 from absl import flags
@@ -33,3 +34,20 @@ def quickstart_config():
   values(flags_lib.expand_flagfiles(['benchmark', '--flagfile=quickstart.cfg',
                                      '--model_dir=unused']))
   return flags_lib.config_from_flags(values)
+
+
+def print_ratios(seconds, baseline, steps):
+  """Prints each variant's median seconds per step and its ratio to `baseline`'s.
+
+  On a shared machine the repeats are often bimodal (a neighbour's load doubles some of them);
+  the fastest repeat is the least disturbed, so its ratio is printed beside the median's, and
+  every repeat is listed.
+  """
+  base_median = statistics.median(seconds[baseline])
+  base_fastest = min(seconds[baseline])
+  for name, values in seconds.items():
+    median = statistics.median(values)
+    print(f'{name:14s} {1e3 * median:6.1f} ms/step median (min {1e3 * min(values):.1f}, max '
+          f'{1e3 * max(values):.1f}) over {len(values)} x {steps} steps; ratio to {baseline}: '
+          f'median {median / base_median:.3f}, fastest {min(values) / base_fastest:.3f}; '
+          f'repeats (ms): {", ".join(f"{1e3 * v:.0f}" for v in values)}')
