@@ -133,6 +133,37 @@ def thumbnail(grid_path, out_path, side):
   return out_path
 
 
+def train_and_measure(config, model_dir, metrics, eval_num_samples):
+  """Trains (or resumes) `config` into `model_dir`, then measures its export and the floor.
+
+  The training log goes to <model_dir>/train.log. The export is evaluated on `metrics` against
+  `eval_num_samples` real images of the run's data (seed = the run's seed), and so is the
+  real-vs-real floor (cached).
+
+  Returns:
+    (trained, measured, floor, train_seconds): the loop's result, the evaluation's and the
+    floor's results dicts, and the training's wall time.
+  """
+  cli.import_tensorflow()
+  from tfgan_anime.evaluation import runner  # pylint: disable=g-import-not-at-top
+  from tfgan_anime.training import loop as train_lib  # pylint: disable=g-import-not-at-top
+  os.makedirs(model_dir, exist_ok=True)
+  with open(os.path.join(model_dir, 'train.log'), 'a') as log_file:
+    def log(message):
+      log_file.write(message + '\n')
+      log_file.flush()
+    start = time.time()
+    trained = train_lib.train(config, log=log)
+    seconds = time.time() - start
+    eval_args = dict(synthetic_num_images=config.synthetic_num_images, data_seed=config.seed,
+                     cache_dir=config.cache_dir, seed=config.seed)
+    measured = runner.evaluate(metrics, eval_num_samples, config.data,
+                               saved_model=trained.export_dir, **eval_args)
+    floor, _ = runner.real_vs_real_floor(metrics, eval_num_samples, config.data,
+                                         resolution=config.resolution, log=log, **eval_args)
+  return trained, measured, floor, seconds
+
+
 def run_cell(arch, loss, seed, work_dir, base_flagfile, size_flagfile, train_flags,
              eval_num_samples, thumb_px):
   """Trains (or resumes) one cell and measures it; returns its result dict.
@@ -152,24 +183,9 @@ def run_cell(arch, loss, seed, work_dir, base_flagfile, size_flagfile, train_fla
   if not config.export:
     raise UserError('Invalid --train_flags. Received: --export=false; accepted: the default '
                     '--export (the sweep measures each cell\'s export)')
-  cli.import_tensorflow()
-  from tfgan_anime.evaluation import runner  # pylint: disable=g-import-not-at-top
-  from tfgan_anime.training import loop as train_lib  # pylint: disable=g-import-not-at-top
-  os.makedirs(model_dir, exist_ok=True)
   had_checkpoint = os.path.isdir(os.path.join(model_dir, 'checkpoints'))
-  with open(os.path.join(model_dir, 'train.log'), 'a') as log_file:
-    def log(message):
-      log_file.write(message + '\n')
-      log_file.flush()
-    start = time.time()
-    trained = train_lib.train(config, log=log)
-    seconds = time.time() - start
-    eval_args = dict(synthetic_num_images=config.synthetic_num_images, data_seed=config.seed,
-                     cache_dir=config.cache_dir, seed=config.seed)
-    measured = runner.evaluate(['swd'], eval_num_samples, config.data,
-                               saved_model=trained.export_dir, **eval_args)
-    floor, _ = runner.real_vs_real_floor(['swd'], eval_num_samples, config.data,
-                                         resolution=config.resolution, log=log, **eval_args)
+  trained, measured, floor, seconds = train_and_measure(config, model_dir, ['swd'],
+                                                        eval_num_samples)
   thumb = thumbnail(os.path.join(model_dir, 'samples', 'latest.png'),
                     os.path.join(work_dir, THUMBS, name + '.png'), thumb_px)
   result = {'arch': arch, 'loss': loss, 'seed': seed, 'model_dir': model_dir,
