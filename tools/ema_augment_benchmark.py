@@ -15,11 +15,7 @@ import sys
 
 from absl import app
 from absl import flags
-import numpy as np
-import tensorflow as tf
 
-from tfgan_anime.data import pipeline
-from tfgan_anime.training import loop as train_lib
 import interleaved  # tools/interleaved.py, beside this script
 
 flags.DEFINE_integer('steps', 40, 'Generator steps per timed repeat.')
@@ -39,15 +35,9 @@ VARIANTS = {
 def main(argv):
   del argv
   base = interleaved.quickstart_config()
-  images = np.random.default_rng(0).integers(0, 256, (512, 32, 32, 3), dtype=np.uint8)
-  runs = {}
-  for name, overrides in VARIANTS.items():
-    config = dataclasses.replace(base, **overrides)
-    dataset = pipeline.group_for_critic(tf.data.Dataset.from_tensor_slices(images).repeat(),
-                                        config.batch_size, config.n_critic)
-    gan = train_lib.build_gan(config)
-    gan.fit(dataset, steps_per_epoch=5, epochs=1, verbose=0)  # Traces and warms up.
-    runs[name] = (gan, dataset)
+  runs = interleaved.random_image_runs(
+      {name: dataclasses.replace(base, **overrides) for name, overrides in VARIANTS.items()},
+      warmup_steps=5)
   seconds = interleaved.seconds_per_step(runs, FLAGS.steps, FLAGS.repeats)
   interleaved.print_ratios(seconds, 'neither', FLAGS.steps)
 

@@ -234,6 +234,15 @@ def markdown_table(results, archs, losses, trains_below, out_dir):
       'Last sample grid of the first seed:', '', *thumbs]) + '\n'
 
 
+def write_table(out, table, num_cells, started):
+  """Writes the markdown `table` to `out` and prints it, with the sweep's time since `started`."""
+  with files.atomic_write(out, 'w') as f:
+    f.write(table)
+  print(table)
+  print(f'{num_cells} cells in {(time.time() - started) / 60:.1f} min; wrote {out}',
+        file=sys.stderr)
+
+
 def main(argv):
   del argv
   # TensorFlow's INFO lines (checkpoint sharding, ...) would bury the results.
@@ -266,11 +275,7 @@ def main(argv):
         files.write_json(out + '.json', results)
   table = markdown_table(results, archs, losses, FLAGS.trains_below,
                          os.path.dirname(os.path.abspath(out)))
-  with files.atomic_write(out, 'w') as f:
-    f.write(table)
-  print(table)
-  print(f'{len(results)} cells in {(time.time() - started) / 60:.1f} min; wrote {out}',
-        file=sys.stderr)
+  write_table(out, table, len(results), started)
 
 
 def run():

@@ -22,11 +22,7 @@ import sys
 
 from absl import app
 from absl import flags
-import numpy as np
-import tensorflow as tf
 
-from tfgan_anime.data import pipeline
-from tfgan_anime.training import loop as train_lib
 import interleaved  # tools/interleaved.py, beside this script
 
 flags.DEFINE_integer('steps', 20, 'Generator steps per timed repeat.')
@@ -70,16 +66,8 @@ def main(argv):
   names = [name for name in VARIANTS if name in wanted or name in
            {VARIANTS[w][0] for w in wanted}]
   quickstart = interleaved.quickstart_config()
-  images = np.random.default_rng(0).integers(0, 256, (512, 32, 32, 3), dtype=np.uint8)
-  runs = {}
-  for name in names:
-    config = dataclasses.replace(quickstart, **VARIANTS[name][1])
-    config.validate()
-    dataset = pipeline.group_for_critic(tf.data.Dataset.from_tensor_slices(images).repeat(),
-                                        config.batch_size, config.n_critic)
-    gan = train_lib.build_gan(config)
-    gan.fit(dataset, steps_per_epoch=3, epochs=1, verbose=0)  # Traces and warms up.
-    runs[name] = (gan, dataset)
+  runs = interleaved.random_image_runs(
+      {name: dataclasses.replace(quickstart, **VARIANTS[name][1]) for name in names})
   seconds = interleaved.seconds_per_step(runs, FLAGS.steps, FLAGS.repeats)
   # On a shared machine the repeats are often bimodal; the fastest repeat is the least
   # disturbed, so its ratio is printed beside the median's.

@@ -27,7 +27,6 @@ cell; the table is written at the end.
 import json
 import os
 import shlex
-import sys
 import time
 
 from absl import flags
@@ -182,11 +181,7 @@ def main(argv):
         f'{key} {result[key]:.3f}' for key, _, _ in COLUMNS if key in result), flush=True)
     files.write_json(out + '.json', results)
   table = markdown_table(results, variants)
-  with files.atomic_write(out, 'w') as f:
-    f.write(table)
-  print(table)
-  print(f'{len(results)} cells in {(time.time() - started) / 60:.1f} min; wrote {out}',
-        file=sys.stderr)
+  fig2_sweep.write_table(out, table, len(results), started)
 
 
 def run():
