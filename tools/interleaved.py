@@ -47,11 +47,15 @@ def random_image_runs(configs, warmup_steps=3):
 
 
 def quickstart_config():
-  """The TrainConfig of configs/quickstart.cfg: the networks and settings whose cost is timed."""
+  """The TrainConfig of configs/quickstart.cfg: the networks and settings whose cost is timed.
+
+  In float32 on every machine (the quickstart's `--mixed_precision=auto` would pick bfloat16 on
+  some CPUs), so that a feature's ratio means the same from one machine to the next.
+  """
   values = flags.FlagValues()
   flags_lib.define_flags(values)
   values(flags_lib.expand_flagfiles(['benchmark', '--flagfile=quickstart.cfg',
-                                     '--model_dir=unused']))
+                                     '--model_dir=unused', '--mixed_precision=float32']))
   return flags_lib.config_from_flags(values)
 
 
