@@ -44,6 +44,17 @@ class VariantsFileTest(tf.test.TestCase):
     with self.assertRaisesRegex(variant_sweep.UserError, 'no variant lines'):
       variant_sweep.read_variants(self._write('# nothing\n'))
 
+  def test_a_bad_metric_fails_before_anything_trains(self):
+    work_dir = os.path.join(self.get_temp_dir(), 'never')
+    result = subprocess.run(
+        [sys.executable, os.path.join('tools', 'variant_sweep.py'),
+         f'--variants={SHIPPED[0]}', '--metrics=swd,fid2', f'--work_dir={work_dir}'],
+        cwd=testing_utils.REPO, env=testing_utils.module_env(), capture_output=True, text=True,
+        timeout=300, check=False)
+    self.assertNotEqual(result.returncode, 0)
+    self.assertIn("Invalid --metrics. Received: metrics='swd,fid2'", result.stderr)
+    self.assertFalse(os.path.exists(work_dir))
+
   def test_every_shipped_variant_is_a_valid_config(self):
     """Each cell of the shipped sweeps parses and validates, so a typo fails before hours of
     training (the sweep checks every cell first, too)."""

@@ -37,6 +37,7 @@ import numpy as np
 from tfgan_anime import cli
 from tfgan_anime import files
 from tfgan_anime.errors import UserError
+from tfgan_anime.evaluation import names
 import fig2_sweep  # tools/fig2_sweep.py, beside this script
 
 FLAGS = flags.FLAGS
@@ -156,7 +157,7 @@ def main(argv):
     wanted = fig2_sweep.split_list(FLAGS.only, known, 'only')
     variants = [v for v in variants if v[0] in wanted]
   seeds = [int(s) for s in fig2_sweep.split_list(FLAGS.seeds, None, 'seeds')]
-  metrics = [m.strip() for m in FLAGS.metrics.split(',') if m.strip()]
+  metrics = list(names.parse_metrics(FLAGS.metrics))  # Before hours of training, not after.
   if FLAGS.eval_num_samples < 10:
     raise UserError(f'Invalid --eval_num_samples. Received: {FLAGS.eval_num_samples}; '
                     'accepted: an integer >= 10')
