@@ -45,17 +45,7 @@ def _element(table, batch=2, n_critic=2, seed=0):
   return tf.constant(images), tf.constant(labels)
 
 
-class Spy(keras.Model):
-  """Wraps a network and records the inputs of every call (eager mode only)."""
-
-  def __init__(self, inner):
-    super().__init__()
-    self.inner = inner
-    self.seen = []
-
-  def call(self, inputs, training=False):
-    self.seen.append([np.asarray(x) for x in inputs])
-    return self.inner(inputs, training=training)
+Spy = testing_utils.Spy
 
 
 class ConditionalStepTest(tf.test.TestCase, parameterized.TestCase):

@@ -18,7 +18,7 @@ from tfgan_anime.data import pipeline
 from tfgan_anime.models import dcgan
 from tfgan_anime.training import loop as train_lib
 from gan_test import RecordingSGD
-from gan_test import SpyCritic
+from gan_test import Spy
 
 
 class BetaTest(tf.test.TestCase):
@@ -60,7 +60,7 @@ class UpdateTest(tf.test.TestCase):
 def _gan(augment_ops=(), ema_decay=0.0, penalty='none', norm='none'):
   keras.utils.set_random_seed(1)
   generator = dcgan.build_generator(16, z_dim=8, base_width=4, norm=norm)
-  critic = SpyCritic(dcgan.build_critic(16, base_width=4, norm='none'))
+  critic = Spy(dcgan.build_critic(16, base_width=4, norm='none'))
   critic(tf.zeros([1, 16, 16, 3]))
   gan = gan_lib.GAN(generator, critic, z_dim=8, n_critic=2, penalty=penalty, gp_weight=10.0,
                     augment=augment_ops, ema_decay=ema_decay)

@@ -53,7 +53,7 @@ class WiredTricksTest(tf.test.TestCase):
   def test_instance_noise_reaches_every_critic_input_and_anneals(self):
     sigma, anneal = 0.5, 2
     generator = dcgan.build_generator(16, z_dim=8, base_width=4, norm='none')
-    critic = testing_utils.SpyCritic(dcgan.build_critic(16, base_width=4, norm='none'))
+    critic = testing_utils.Spy(dcgan.build_critic(16, base_width=4, norm='none'))
     critic(tf.zeros([1, 16, 16, 3]))
     gan = gan_lib.GAN(generator, critic, z_dim=8, n_critic=1, instance_noise=sigma,
                       instance_noise_anneal_steps=anneal)

@@ -17,7 +17,7 @@ from tfgan_anime.data import pipeline
 from tfgan_anime.models import dcgan
 
 
-SpyCritic = testing_utils.SpyCritic
+Spy = testing_utils.Spy
 
 
 class RecordingSGD(keras.optimizers.SGD):
@@ -50,7 +50,7 @@ class ScheduleTest(tf.test.TestCase, parameterized.TestCase):
   def _gan(self, n_critic, penalty='none', **kwargs):
     keras.utils.set_random_seed(1)
     generator = dcgan.build_generator(16, z_dim=8, base_width=4, norm='none')
-    critic = SpyCritic(dcgan.build_critic(16, base_width=4, norm='none', **kwargs))
+    critic = Spy(dcgan.build_critic(16, base_width=4, norm='none', **kwargs))
     critic(tf.zeros([1, 16, 16, 3]))
     gan = gan_lib.GAN(generator, critic, z_dim=8, n_critic=n_critic, penalty=penalty,
                       gp_weight=10.0)

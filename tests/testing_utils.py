@@ -308,8 +308,9 @@ def fit_on_noise(gan, config, steps):
   return gan.fit(dataset, steps_per_epoch=steps, epochs=1, verbose=0).history
 
 
-class SpyCritic(keras.Model):
-  """Wraps a critic and records every input it sees (eager mode only)."""
+class Spy(keras.Model):
+  """Wraps a network and records every input it sees, nested inputs (images and labels) in
+  their structure (eager mode only)."""
 
   def __init__(self, inner):
     super().__init__()
@@ -317,5 +318,5 @@ class SpyCritic(keras.Model):
     self.seen = []
 
   def call(self, x, training=False):
-    self.seen.append(np.asarray(x))
+    self.seen.append(tf.nest.map_structure(np.asarray, x))
     return self.inner(x, training=training)
