@@ -63,8 +63,8 @@ def main(argv):
   if unknown:
     raise app.UsageError(f'Invalid --only. Received: {FLAGS.only!r}; accepted: a comma-'
                          f'separated list of {", ".join(VARIANTS)}')
-  names = [name for name in VARIANTS if name in wanted or name in
-           {VARIANTS[w][0] for w in wanted}]
+  needed = set(wanted) | {VARIANTS[name][0] for name in wanted}  # And their baselines.
+  names = [name for name in VARIANTS if name in needed]
   quickstart = interleaved.quickstart_config()
   runs = interleaved.random_image_runs(
       {name: dataclasses.replace(quickstart, **VARIANTS[name][1]) for name in names})
