@@ -88,6 +88,49 @@ class OpsTest(tf.test.TestCase):
 
 
 
+class ProbabilityTest(tf.test.TestCase):
+  """ADA's gating of each op per sample, and its controller."""
+
+  def test_each_op_applies_where_its_gate_is_below_p(self):
+    x = tf.constant(np.random.default_rng(1).uniform(-1, 1, (3, 8, 8, 3)).astype(np.float32))
+    u = _uniforms(3, shift_y=0.9, cut_y=0.0)
+    # Columns: color, translation, cutout. Sample 0 gets translation only, sample 1 cutout
+    # only, sample 2 both (gates below 0.5 apply).
+    gates = tf.constant([[0.9, 0.1, 0.7], [0.6, 0.5, 0.2], [0.99, 0.0, 0.49]])
+    out = augment.augment(x, ('translation', 'cutout'), u, tf.constant(0.5), gates).numpy()
+    shifted = augment.translation(x, u[:, 3], u[:, 4]).numpy()
+    self.assertAllEqual(out[0], shifted[0])
+    self.assertAllEqual(out[1], augment.cutout(x, u[:, 5], u[:, 6]).numpy()[1])
+    self.assertAllEqual(out[2], augment.cutout(shifted, u[:, 5], u[:, 6]).numpy()[2])
+    # p = 1 applies every op (the same as no gates), p = 0 none.
+    every = augment.augment(x, augment.OPS, u)
+    self.assertAllEqual(augment.augment(x, augment.OPS, u, tf.constant(1.0), gates), every)
+    self.assertAllEqual(augment.augment(x, augment.OPS, u, tf.constant(0.0), gates), x)
+
+  def test_gradient_flows_through_the_applied_branch_only(self):
+    x = tf.constant(np.ones((2, 8, 8, 3), np.float32))
+    u = _uniforms(2, cut_y=0.0, cut_x=0.0)
+    gates = tf.constant([[0.0, 0.0, 0.1], [0.0, 0.0, 0.9]])
+    with tf.GradientTape() as tape:
+      tape.watch(x)
+      total = tf.reduce_sum(augment.augment(x, ('cutout',), u, tf.constant(0.5), gates))
+    grad = tape.gradient(total, x).numpy()
+    self.assertAllEqual(grad[1], np.ones_like(grad[1]))  # Not augmented: the identity.
+    self.assertEqual(np.count_nonzero(grad[0] == 0), 2 * 2 * 3)  # The corner left of the square.
+
+  def test_probability_and_gates_go_together(self):
+    with self.assertRaisesRegex(ValueError, 'probability and gates together'):
+      augment.augment(tf.zeros([1, 8, 8, 3]), ('cutout',), _uniforms(1), tf.constant(0.5))
+
+  def test_controller_closed_form(self):
+    # 64 images at 0.5 kimg: a step of 64 / 500.
+    self.assertAllClose(augment.adjust_probability(0.3, 0.9, 0.6, 64, 0.5), 0.3 + 0.128)
+    self.assertAllClose(augment.adjust_probability(0.3, 0.1, 0.6, 64, 0.5), 0.3 - 0.128)
+    self.assertAllClose(augment.adjust_probability(0.3, 0.6, 0.6, 64, 0.5), 0.3)
+    self.assertAllClose(augment.adjust_probability(0.95, 1.0, 0.6, 64, 0.5), 1.0)
+    self.assertAllClose(augment.adjust_probability(0.05, -1.0, 0.6, 64, 0.5), 0.0)
+
+
 class InstanceNoiseTest(tf.test.TestCase):
 
   def test_sigma_anneals_linearly_to_zero(self):

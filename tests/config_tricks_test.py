@@ -204,3 +204,38 @@ class TricksFlagsTest(tf.test.TestCase):
 
 if __name__ == '__main__':
   tf.test.main()
+
+
+class AugmentConfigTest(tf.test.TestCase, parameterized.TestCase):
+  """--augment and its probability (DiffAugment; ADA's fixed or adaptive p)."""
+
+  @parameterized.parameters('non_saturating', 'minimax', 'hinge')
+  def test_adaptive_accepted_where_the_sign_means_real(self, loss):
+    _config(loss=loss, penalty='none', augment='color,cutout', augment_p=0.0,
+            augment_target=0.6, augment_kimg=100.0).validate()
+
+  @parameterized.parameters('wasserstein', 'least_squares')
+  def test_adaptive_refused_in_one_line_saying_why(self, loss):
+    with self.assertRaisesRegex(UserError, r'^Invalid --augment_target\. Received: '
+                                r'augment_target=0\.6; accepted: 0 with --loss=' + loss +
+                                r' \(the signal is the sign of the critic') as raised:
+      _config(loss=loss, penalty='none', augment='cutout', augment_target=0.6).validate()
+    self.assertNotIn('\n', str(raised.exception))
+
+  def test_a_fixed_probability(self):
+    _config(augment='translation', augment_p=0.3).validate()
+
+  @parameterized.parameters(
+      (dict(augment='colour'), r"augment='colour'; accepted: none, or a comma-separated"),
+      (dict(augment='cutout', augment_p=1.5), r'augment_p=1\.5; accepted: a number in \[0, 1\]'),
+      (dict(augment='cutout', augment_p=0.0), r'augment_p=0\.0; accepted: a number in \(0, 1\] '
+       'without --augment_target'),
+      (dict(augment='cutout', loss='hinge', augment_target=1.0),
+       r'augment_target=1\.0; accepted: a number in \[0, 1\)'),
+      (dict(augment='cutout', augment_kimg=0.0), r'augment_kimg=0\.0; accepted: a number > 0'),
+      (dict(augment_p=0.5), r'augment_p=0\.5; accepted: 1 with --augment=none'),
+      (dict(loss='hinge', augment_target=0.6), r'augment_target=0\.6; accepted: 0 with '
+       r'--augment=none'))
+  def test_refused(self, overrides, message):
+    with self.assertRaisesRegex(UserError, message):
+      _config(**overrides).validate()

@@ -125,6 +125,66 @@ class GanAugmentTest(tf.test.TestCase):
     self.assertFalse(np.any(np.all(np.abs(gan.sampler(z).numpy()) < 1e-12, axis=3)))
 
 
+def _hinge_gan(bias, augment_p, augment_target):
+  """A GAN whose critic outputs about `bias` on everything and never learns (rate 0)."""
+  keras.utils.set_random_seed(1)
+  generator = dcgan.build_generator(16, z_dim=8, base_width=4, norm='none')
+  critic = Spy(dcgan.build_critic(16, base_width=4, norm='none'))
+  critic(tf.zeros([1, 16, 16, 3]))
+  output_bias = critic.inner.trainable_weights[-1]
+  assert output_bias.shape == (1,), output_bias.path
+  output_bias.assign([bias])
+  # 4 images a step (batch 2, n_critic 2) at 0.04 kimg: p moves by 0.1 a step.
+  gan = gan_lib.GAN(generator, critic, z_dim=8, n_critic=2, augment=('cutout',),
+                    augment_p=augment_p, augment_target=augment_target, augment_kimg=0.04)
+  gan.compile(d_optimizer=keras.optimizers.SGD(0.0), g_optimizer=keras.optimizers.SGD(0.01),
+              d_loss_fn=losses.hinge_discriminator_loss,
+              g_loss_fn=losses.hinge_generator_loss)
+  return gan
+
+
+def _augmented(images):
+  """Per sample: does it hold a zeroed cut-out square (all channels exactly 0 somewhere)?"""
+  return (np.abs(images) < 1e-12).all(axis=3).reshape(len(images), -1).any(axis=1)
+
+
+class GanAdaptiveAugmentTest(tf.test.TestCase):
+
+  def test_probability_follows_the_sign_of_the_critic_on_reals(self):
+    data = tf.constant(np.full((2, 2, 16, 16, 3), 0.5, np.float32))
+    for bias, expected in ((50.0, (0.6, 0.7, 0.8)), (-50.0, (0.4, 0.3, 0.2))):
+      gan = _hinge_gan(bias, augment_p=0.5, augment_target=0.6)
+      for p in expected:
+        logs = gan.train_step(data)
+        self.assertAllClose(logs['augment_p'], p, atol=1e-6)
+        self.assertAllClose(gan.augment_p, p, atol=1e-6)
+        self.assertAllClose(logs['augment_rt'], np.sign(bias))
+
+  def test_a_fixed_probability_augments_some_samples_and_stays(self):
+    gan = _hinge_gan(0.0, augment_p=0.5, augment_target=0.0)
+    data = tf.constant(np.full((8, 2, 16, 16, 3), 0.5, np.float32))
+    gan.critic.seen.clear()
+    logs = gan.train_step(data)
+    self.assertNotIn('augment_p', logs)
+    self.assertAllClose(gan.augment_p, 0.5)
+    for images in gan.critic.seen:  # Reals and fakes of both critic updates, then G's fakes.
+      augmented = _augmented(images)
+      self.assertTrue(0 < augmented.sum() < len(augmented), augmented)
+    # The gates are their own draws: the reals of the two updates are gated differently.
+    self.assertFalse(np.array_equal(_augmented(gan.critic.seen[0]),
+                                    _augmented(gan.critic.seen[2])))
+
+  def test_refusals(self):
+    generator = dcgan.build_generator(16, z_dim=8, base_width=4)
+    critic = dcgan.build_critic(16, base_width=4)
+    for kwargs, message in ((dict(augment_p=1.5), 'Invalid augmentation probability'),
+                            (dict(augment_target=1.0), 'Invalid augmentation probability'),
+                            (dict(augment_kimg=0.0), 'Invalid augmentation probability'),
+                            (dict(augment=(), augment_p=0.5), 'need augment ops')):
+      with self.assertRaisesRegex(ValueError, message):
+        gan_lib.GAN(generator, critic, z_dim=8, **dict(dict(augment=('cutout',)), **kwargs))
+
+
 class RunTest(tf.test.TestCase):
 
   def _config(self, root, **overrides):
@@ -143,6 +203,19 @@ class RunTest(tf.test.TestCase):
     reader = tf.train.load_checkpoint(os.path.join(config.model_dir, 'checkpoints'))
     self.assertTrue(any(name.startswith('ema_generator/')
                         for name in reader.get_variable_to_shape_map()))
+
+  def test_resume_is_exact_with_an_adaptive_probability(self):
+    config = self._config(self.get_temp_dir(), export=False, loss='hinge', augment_p=0.3,
+                          augment_target=0.6, augment_kimg=0.1)
+    testing_utils.assert_resume_is_exact(self, config)
+    reader = tf.train.load_checkpoint(os.path.join(config.model_dir, 'checkpoints'))
+    names = [name for name in reader.get_variable_to_shape_map()
+             if name.startswith('augment_p/')]
+    self.assertLen(names, 1)
+    # 8 images a step at 0.1 kimg: 0.08 a step, so 4 steps moved it off its start.
+    p = reader.get_tensor(names[0])
+    self.assertNotAlmostEqual(float(p), 0.3)
+    self.assertAllClose((float(p) - 0.3) / 0.08, round((float(p) - 0.3) / 0.08), atol=1e-4)
 
   def test_export_is_the_average_and_export_raw_the_generator(self):
     root = self.get_temp_dir()
@@ -189,6 +262,33 @@ class DistributedEmaTest(tf.test.TestCase):
       self.assertAllClose(a, b, atol=1e-5, rtol=1e-4)
     self.assertFalse(np.allclose(single.ema_generator.get_weights()[0],
                                  single.generator.get_weights()[0]))
+
+  def test_mirrored_adaptive_probability_matches_one_device(self):
+    if len(tf.config.list_logical_devices('CPU')) < 2:
+      self.skipTest('needs 2 logical CPUs (tests/conftest.py sets them up)')
+    # The probability's signal is all-reduced in the replica context with collective ops.
+    if not testing_utils.rerun_in_fresh_process(self):
+      return
+    strategy = tf.distribute.MirroredStrategy(['/cpu:0', '/cpu:1'])
+    config = config_lib.TrainConfig(
+        model_dir='unused', resolution=16, z_dim=8, g_base_width=4, d_base_width=4,
+        batch_size=4, n_critic=2, loss='hinge', penalty='none', g_norm='none', d_norm='none',
+        augment='translation,cutout', augment_p=0.5, augment_target=0.6, augment_kimg=0.04)
+    images = np.random.default_rng(0).integers(0, 256, size=(32, 16, 16, 3), dtype=np.uint8)
+    dataset = pipeline.group_for_critic(
+        tf.data.Dataset.from_tensor_slices(images).repeat(), config.batch_size, config.n_critic)
+    single = train_lib.build_gan(config)
+    with strategy.scope():
+      mirrored = train_lib.build_gan(config)
+    mirrored.generator.set_weights(single.generator.get_weights())
+    mirrored.critic.set_weights(single.critic.get_weights())
+    single.fit(dataset, steps_per_epoch=3, epochs=1, verbose=0)
+    mirrored.fit(dataset, steps_per_epoch=3, epochs=1, verbose=0)
+    # 8 images a step at 0.04 kimg: 0.2 a step; both saw the same signs.
+    self.assertAllClose(single.augment_p, mirrored.augment_p, atol=1e-6)
+    self.assertNotAlmostEqual(float(single.augment_p), 0.5)
+    for a, b in zip(single.critic.get_weights(), mirrored.critic.get_weights()):
+      self.assertAllClose(a, b, atol=1e-5, rtol=1e-4)
 
 
 if __name__ == '__main__':

@@ -15,6 +15,14 @@ cut-out square are filled with):
 
 Every random number is given, one row of NUM_DRAWS uniforms in [0, 1) per sample, so that the
 caller draws them statelessly (a resumed run augments exactly as an uninterrupted one).
+
+With a probability p < 1 (ADA, Karras et al. 2020), each op is applied to each sample when that
+sample's gate for it (one more uniform per op, NUM_GATES of them) is below p, and the sample
+passes through that op unchanged otherwise. An augmentation applied with p < 1 does not leak
+into the generator where p = 1 can: the critic still sees unaugmented images of both kinds, so
+the generator cannot match the reals by producing augmented-looking images (ADA's section
+2.2: about p < 0.8 for these ops). `adjust_probability` is ADA's controller, which moves p to
+hold the critic's overfitting signal at a target.
 """
 
 import tensorflow as tf
@@ -24,6 +32,8 @@ OPS = ('color', 'translation', 'cutout')
 # never changes another's draws.
 _BRIGHTNESS, _SATURATION, _CONTRAST, _SHIFT_Y, _SHIFT_X, _CUT_Y, _CUT_X = range(7)
 NUM_DRAWS = 7
+# One gate per op in OPS (its index there), drawn separately: p = 1 draws none.
+NUM_GATES = len(OPS)
 TRANSLATION_RATIO = 0.125
 CUTOUT_RATIO = 0.5
 
@@ -40,27 +50,62 @@ def parse(spec):
   return ops
 
 
-def augment(images, ops, uniforms):
+def augment(images, ops, uniforms, probability=None, gates=None):
   """Applies `ops` in the paper's order (color, translation, cutout).
 
   Args:
     images: float [B, H, W, C] in [-1, 1].
     ops: a subset of OPS (see `parse`).
     uniforms: float32 [B, NUM_DRAWS] in [0, 1), this batch's draws.
+    probability: None (every op on every sample, DiffAugment), or a float32 scalar p in
+      [0, 1]: op k is applied to sample b where gates[b, k] < p (ADA).
+    gates: float32 [B, NUM_GATES] in [0, 1), with `probability`; column k is OPS[k]'s.
 
   Returns:
     The augmented images, same shape and dtype; differentiable in `images`.
   """
   if not ops:
     return images
+  if (probability is None) != (gates is None):
+    raise ValueError('augment takes probability and gates together. Received: probability='
+                     f'{probability!r}, gates={gates!r}')
   u = tf.cast(uniforms, images.dtype)
-  if 'color' in ops:
-    images = color(images, u[:, _BRIGHTNESS], u[:, _SATURATION], u[:, _CONTRAST])
-  if 'translation' in ops:
-    images = translation(images, uniforms[:, _SHIFT_Y], uniforms[:, _SHIFT_X])
-  if 'cutout' in ops:
-    images = cutout(images, uniforms[:, _CUT_Y], uniforms[:, _CUT_X])
+  transforms = {
+      'color': lambda x: color(x, u[:, _BRIGHTNESS], u[:, _SATURATION], u[:, _CONTRAST]),
+      'translation': lambda x: translation(x, uniforms[:, _SHIFT_Y], uniforms[:, _SHIFT_X]),
+      'cutout': lambda x: cutout(x, uniforms[:, _CUT_Y], uniforms[:, _CUT_X]),
+  }
+  for op in OPS:
+    if op not in ops:
+      continue
+    transformed = transforms[op](images)
+    if probability is None:
+      images = transformed
+    else:
+      applied = gates[:, OPS.index(op)] < tf.cast(probability, gates.dtype)
+      images = tf.where(tf.reshape(applied, [-1, 1, 1, 1]), transformed, images)
   return images
+
+
+def adjust_probability(probability, signal, target, images, kimg):
+  """ADA's controller: p + sign(signal - target) * images / (1000 * kimg), clipped to [0, 1].
+
+  Args:
+    probability: p now, a float32 scalar.
+    signal: ADA's r_t = E[sign(D(x_real))] over the real images the critic just scored, in
+      [-1, 1]: near 1 when the critic calls nearly every real image real (it has learned the
+      folder), near 0 when it cannot tell. It needs a critic whose output's sign means real or
+      fake: a logistic or hinge discriminator; a Wasserstein critic's output is defined up to a
+      constant, so its sign says nothing.
+    target: the r_t held (ADA: 0.6).
+    images: the real images behind `signal` (the step's global batch times n_critic).
+    kimg: thousands of images over which p can move from 0 to 1 (ADA: 500).
+
+  Returns:
+    The new p, a float32 scalar.
+  """
+  step = tf.sign(tf.cast(signal, tf.float32) - target) * tf.cast(images, tf.float32)
+  return tf.clip_by_value(tf.cast(probability, tf.float32) + step / (1000.0 * kimg), 0.0, 1.0)
 
 
 def _per_sample(values):

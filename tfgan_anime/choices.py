@@ -40,6 +40,10 @@ CRITIC_NORMS = ('batch', 'layer', 'spectral', 'none')
 G_UPSAMPLINGS = ('transpose', 'nearest', 'bilinear')
 # augment.OPS: DiffAugment's transforms of the critic's inputs.
 AUGMENT_OPS = ('color', 'translation', 'cutout')
+# The losses whose discriminator's output sign means real (> 0) or fake, which adaptive
+# augmentation's signal E[sign(D(real))] needs (a Wasserstein critic is defined up to a
+# constant; a least-squares one's boundary is 0.5).
+ADAPTIVE_AUGMENT_LOSSES = ('minimax', 'non_saturating', 'hinge')
 # Batch norm's statistics over all replicas (true), per replica (false), or true when the
 # strategy has more than one replica (auto).
 SYNC_BATCH_NORM = ('auto', 'true', 'false')

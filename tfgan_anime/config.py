@@ -239,6 +239,17 @@ class TrainConfig:
       'none', 'Differentiable augmentation of every critic input, real and fake, in both '
       'updates (DiffAugment, Zhao et al. 2020): none, or a comma-separated subset of '
       f'{", ".join(choices.AUGMENT_OPS)}. For small folders (a few thousand images).')
+  augment_p: float = _field(
+      1.0, 'With --augment: the probability of each op on each sample (ADA, Karras et al. '
+      '2020); 1: always (DiffAugment). Below about 0.8 the ops do not leak into the '
+      'generator. With --augment_target, where the adaptive probability starts (ADA: 0).')
+  augment_target: float = _field(
+      0.0, 'With --augment: adapt the probability after every step so that the mean sign of '
+      'the critic\'s output on real images holds this value (ADA\'s r_t target: 0.6); 0: a '
+      f'fixed --augment_p. Needs --loss in {", ".join(choices.ADAPTIVE_AUGMENT_LOSSES)}.')
+  augment_kimg: float = _field(
+      500.0, 'With --augment_target: thousands of images over which the probability can move '
+      'from 0 to 1 (ADA: 500; shorter runs want less).')
 
   # --- Conditioning (the tag-conditional GAN, issue #11) ---
   condition: str = _field(
@@ -308,6 +319,23 @@ class TrainConfig:
               f'{", ".join(choices.AUGMENT_OPS)} without repeats')
       if spec.is_toy(self.data):
         _fail('augment', self.augment, 'none with toy 2-D data (the ops transform images)')
+    if not 0 <= self.augment_p <= 1:
+      _fail('augment_p', self.augment_p, 'a number in [0, 1]')
+    if not 0 <= self.augment_target < 1:
+      _fail('augment_target', self.augment_target, 'a number in [0, 1) (0: a fixed --augment_p)')
+    if not self.augment_kimg > 0:
+      _fail('augment_kimg', self.augment_kimg, 'a number > 0')
+    if self.augment == 'none' and (self.augment_p != 1 or self.augment_target):
+      name = 'augment_p' if self.augment_p != 1 else 'augment_target'
+      _fail(name, getattr(self, name), f'{"1" if name == "augment_p" else "0"} with '
+            '--augment=none (there are no ops to apply)')
+    if self.augment_target and self.loss not in choices.ADAPTIVE_AUGMENT_LOSSES:
+      _fail('augment_target', self.augment_target, f'0 with --loss={self.loss} (the signal is '
+            'the sign of the critic\'s output on reals, meaningful for '
+            f'{", ".join(choices.ADAPTIVE_AUGMENT_LOSSES)})')
+    if self.augment_p == 0 and not self.augment_target:
+      _fail('augment_p', self.augment_p, 'a number in (0, 1] without --augment_target '
+            '(p = 0 never augments: use --augment=none)')
 
   def validate(self):
     """Raises UserError (a ValueError) naming the flag, the value received and what is accepted.

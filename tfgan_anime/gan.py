@@ -16,7 +16,10 @@ across replicas) and the result equals one device running the global batch (batc
 included when it is synchronised: --sync_batch_norm, on by default with several replicas).
 
 With --augment every critic input, real and fake, in both updates, goes through the same
-differentiable augmentation (augment.py); samples never do. With EMA on, `ema_generator` holds
+differentiable augmentation (augment.py); samples never do. With a probability below 1 each op
+is applied to each sample with that probability (ADA), fixed or adapted after every step to hold
+the critic's overfitting signal at a target (augment.adjust_probability); the probability is a
+variable of the GAN, checkpointed with it. With EMA on, `ema_generator` holds
 the average of the generator's weights (ema.py), updated after every generator step, and
 `sampler` (what grids, evaluation and the export use) returns it.
 
@@ -51,6 +54,7 @@ STREAM_PENALTY = 1  # a penalty's own noise (PenaltyDraws.uniform / .normal)
 STREAM_AUGMENT = 2  # differentiable augmentation of the critic's inputs
 STREAM_INPUT_NOISE = 3  # instance noise on the critic's inputs
 STREAM_LABELS = 4  # fake labels of a conditional GAN
+STREAM_AUGMENT_GATES = 5  # whether each augmentation op applies to each sample (p < 1)
 
 
 class GAN(keras.Model):
@@ -70,6 +74,12 @@ class GAN(keras.Model):
     penalty_every: apply the penalty every this many generator steps, scaled by it (lazy
       regularisation; the penalty decides whether it supports this).
     augment: a subset of augment.OPS, applied to every critic input (DiffAugment).
+    augment_p: the probability of each op on each sample (1: always, DiffAugment); with
+      augment_target, where the adaptive probability starts (ADA starts at 0).
+    augment_target: > 0 adapts the probability after every step so that the sign of the
+      critic's output on real images averages this (ADA's r_t target, 0.6); 0: fixed. Needs a
+      loss whose output sign means real or fake (choices.ADAPTIVE_AUGMENT_LOSSES).
+    augment_kimg: thousands of images over which the adaptive probability can move by 1.
     ema_kimg, ema_rampup, ema_decay: the generator's weight average (see ema.beta); with
       ema_kimg or ema_decay > 0 the GAN holds `ema_generator` and `sampler` returns it.
     instance_noise, instance_noise_anneal_steps: sigma of the Gaussian noise added to every
@@ -91,7 +101,8 @@ class GAN(keras.Model):
   """
 
   def __init__(self, generator, critic, z_dim, n_critic=1, penalty='none', gp_weight=10.0,
-               gp_target=1.0, gp_one_sided=False, penalty_every=1, augment=(), ema_kimg=0.0,
+               gp_target=1.0, gp_one_sided=False, penalty_every=1, augment=(), augment_p=1.0,
+               augment_target=0.0, augment_kimg=500.0, ema_kimg=0.0,
                ema_rampup=0.0, ema_decay=0.0, instance_noise=0.0, instance_noise_anneal_steps=0,
                feature_matching='', feature_matching_weight=0.0, historical_averaging=0.0,
                seed=0, fake_labels=None, conditions=None, **kwargs):
@@ -118,6 +129,22 @@ class GAN(keras.Model):
         every=int(penalty_every))
     self.seed = int(seed)
     self.augment = tuple(augment)
+    if not (0.0 <= augment_p <= 1.0 and 0.0 <= augment_target < 1.0 and augment_kimg > 0):
+      raise ValueError(f'Invalid augmentation probability. Received: augment_p={augment_p}, '
+                       f'augment_target={augment_target}, augment_kimg={augment_kimg}; '
+                       'accepted: 0 <= augment_p <= 1, 0 <= augment_target < 1, augment_kimg > 0')
+    if (augment_p < 1.0 or augment_target > 0) and not self.augment:
+      raise ValueError(f'augment_p and augment_target need augment ops. Received: augment=(), '
+                       f'augment_p={augment_p}, augment_target={augment_target}')
+    self.augment_target = float(augment_target)
+    self.augment_kimg = float(augment_kimg)
+    # The probability of each op (ADA); None when every op applies to every sample.
+    self.augment_p = None
+    if self.augment and (augment_p < 1.0 or augment_target > 0):
+      self.augment_p = self.add_weight(
+          name='augment_p', shape=(), dtype='float32', trainable=False,
+          initializer=keras.initializers.Constant(float(augment_p)),
+          aggregation='only_first_replica')
     self.fake_labels = fake_labels
     # Plain data, kept out of Keras' tracking (it would wrap the dict and its lists).
     object.__setattr__(self, '_conditions', conditions)
@@ -144,9 +171,10 @@ class GAN(keras.Model):
     # Generator updates done; drives the random draws, so it is saved with the checkpoint.
     self.step = self.add_weight(name='step', shape=(), dtype='int64', initializer='zeros',
                                 trainable=False, aggregation='only_first_replica')
+    adaptive = ('augment_p', 'augment_rt') if self.augment_target > 0 else ()
     self._trackers = {
         name: keras.metrics.Mean(name=name)
-        for name in ('d_loss', 'g_loss', 'w_dist') + self._penalty.metrics
+        for name in ('d_loss', 'g_loss', 'w_dist') + self._penalty.metrics + adaptive
     }
     # Read through train_step_traces(gan): a count for tests and the benchmark, not model API.
     self._train_step_traces = 0
@@ -249,7 +277,11 @@ class GAN(keras.Model):
     """
     if self.augment:
       uniforms = self._uniform([batch, augment_lib.NUM_DRAWS], draw=draw, stream=STREAM_AUGMENT)
-      images = augment_lib.augment(images, self.augment, uniforms)
+      gates = None
+      if self.augment_p is not None:
+        gates = self._uniform([batch, augment_lib.NUM_GATES], draw=draw,
+                              stream=STREAM_AUGMENT_GATES)
+      images = augment_lib.augment(images, self.augment, uniforms, self.augment_p, gates)
     if self.instance_noise > 0:
       sigma = augment_lib.instance_noise_sigma(self.step, self.instance_noise,
                                                self.instance_noise_anneal_steps)
@@ -337,10 +369,13 @@ class GAN(keras.Model):
     # Keras 3 optimisers sum gradients over replicas; dividing keeps one device's scale.
     scale = 1.0 / (ctx.num_replicas_in_sync if ctx is not None else 1)
 
+    real_signs = []
     for i in range(self.n_critic):
       d_loss, real_logits, fake_logits, penalty_metrics = self._critic_update(
           real_batches[:, i], batch, i, scale,
           real_labels[:, i] if real_labels is not None else None)
+      if self.augment_target > 0:
+        real_signs.append(tf.reduce_sum(tf.sign(tf.cast(real_logits, tf.float32))))
     last = self.n_critic - 1
     g_loss = self._generator_update(batch, scale, real_batches[:, last],
                                     real_labels[:, last] if real_labels is not None else None)
@@ -350,11 +385,15 @@ class GAN(keras.Model):
                      ema_lib.beta(images_seen, tf.cast(batch, tf.float32) / scale,
                                   self.ema_kimg, self.ema_rampup, self.ema_decay))
     self.step.assign_add(1)
+    adaptive = {}
+    if self.augment_target > 0:
+      adaptive = self._adapt_augment_p(tf.add_n(real_signs),
+                                       tf.cast(batch * self.n_critic, tf.float32), ctx)
 
     # Metrics describe the last critic update of the step. Each step returns its own values, so
     # a logged curve is a function of the step alone: a resumed run logs what an uninterrupted
     # one does (the trackers' epoch means, which restart at a resume, go to Keras' history).
-    values = dict(penalty_metrics, d_loss=d_loss, g_loss=g_loss,
+    values = dict(penalty_metrics, **adaptive, d_loss=d_loss, g_loss=g_loss,
                   w_dist=tf.reduce_mean(real_logits) - tf.reduce_mean(fake_logits))
     logs = {}
     for name, tracker in self._trackers.items():
@@ -366,6 +405,19 @@ class GAN(keras.Model):
       # tensorflow/tensorflow#72388); shape [1] reduces to the same scalar.
       logs = {name: tf.reshape(value, [1]) for name, value in logs.items()}
     return logs
+
+
+  def _adapt_augment_p(self, sign_sum, images, ctx):
+    """ADA's update of the augmentation probability from this step's real logits' signs.
+
+    The sums are over every replica, so each replica computes the same new probability.
+    """
+    if ctx is not None and ctx.num_replicas_in_sync > 1:
+      sign_sum, images = ctx.all_reduce(tf.distribute.ReduceOp.SUM, [sign_sum, images])
+    signal = sign_sum / images
+    self.augment_p.assign(augment_lib.adjust_probability(
+        self.augment_p, signal, self.augment_target, images, self.augment_kimg))
+    return {'augment_p': tf.identity(self.augment_p), 'augment_rt': signal}
 
 
 def train_step_traces(gan):

@@ -65,6 +65,8 @@ def make_checkpoint(gan, run_state=None):
                  d_optimizer=gan.d_optimizer, step=gan.step)
   if gan.ema_generator is not None:
     objects['ema_generator'] = gan.ema_generator
+  if getattr(gan, 'augment_p', None) is not None:
+    objects['augment_p'] = gan.augment_p
   if getattr(gan, 'd_history', None) is not None:
     objects['d_history'] = gan.d_history
     objects['g_history'] = gan.g_history
