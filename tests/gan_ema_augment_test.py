@@ -236,6 +236,24 @@ class RunTest(tf.test.TestCase):
     self.assertFalse(np.array_equal(raw, to_uint8(result.export_dir)(z)))
 
 
+def _fit_single_and_mirrored(config, strategy, steps=3):
+  """The GAN of `config` on one device and under `strategy`, from the same weights, after
+  `steps` fit steps on the same 32 random images each."""
+  images = np.random.default_rng(0).integers(0, 256, size=(32, 16, 16, 3), dtype=np.uint8)
+  dataset = pipeline.group_for_critic(
+      tf.data.Dataset.from_tensor_slices(images).repeat(), config.batch_size, config.n_critic)
+  single = train_lib.build_gan(config)
+  with strategy.scope():
+    mirrored = train_lib.build_gan(config)
+  mirrored.generator.set_weights(single.generator.get_weights())
+  mirrored.critic.set_weights(single.critic.get_weights())
+  if single.ema_generator is not None:
+    mirrored.ema_generator.set_weights(single.ema_generator.get_weights())
+  for gan in (single, mirrored):
+    gan.fit(dataset, steps_per_epoch=steps, epochs=1, verbose=0)
+  return single, mirrored
+
+
 class DistributedEmaTest(tf.test.TestCase):
 
   def test_mirrored_average_matches_one_device(self):
@@ -246,18 +264,7 @@ class DistributedEmaTest(tf.test.TestCase):
         model_dir='unused', resolution=16, z_dim=8, g_base_width=4, d_base_width=4,
         batch_size=4, n_critic=2, loss='wasserstein', penalty='gp', g_norm='none',
         d_norm='none', ema_decay=0.5, augment='translation,cutout')
-    images = np.random.default_rng(0).integers(0, 256, size=(32, 16, 16, 3), dtype=np.uint8)
-    dataset = pipeline.group_for_critic(
-        tf.data.Dataset.from_tensor_slices(images).repeat(), config.batch_size, config.n_critic)
-    single = train_lib.build_gan(config)
-    with strategy.scope():
-      mirrored = train_lib.build_gan(config)
-    for gan in (mirrored,):
-      gan.generator.set_weights(single.generator.get_weights())
-      gan.ema_generator.set_weights(single.ema_generator.get_weights())
-      gan.critic.set_weights(single.critic.get_weights())
-    single.fit(dataset, steps_per_epoch=3, epochs=1, verbose=0)
-    mirrored.fit(dataset, steps_per_epoch=3, epochs=1, verbose=0)
+    single, mirrored = _fit_single_and_mirrored(config, strategy)
     for a, b in zip(single.ema_generator.get_weights(), mirrored.ema_generator.get_weights()):
       self.assertAllClose(a, b, atol=1e-5, rtol=1e-4)
     self.assertFalse(np.allclose(single.ema_generator.get_weights()[0],
@@ -274,16 +281,7 @@ class DistributedEmaTest(tf.test.TestCase):
         model_dir='unused', resolution=16, z_dim=8, g_base_width=4, d_base_width=4,
         batch_size=4, n_critic=2, loss='hinge', penalty='none', g_norm='none', d_norm='none',
         augment='translation,cutout', augment_p=0.5, augment_target=0.6, augment_kimg=0.04)
-    images = np.random.default_rng(0).integers(0, 256, size=(32, 16, 16, 3), dtype=np.uint8)
-    dataset = pipeline.group_for_critic(
-        tf.data.Dataset.from_tensor_slices(images).repeat(), config.batch_size, config.n_critic)
-    single = train_lib.build_gan(config)
-    with strategy.scope():
-      mirrored = train_lib.build_gan(config)
-    mirrored.generator.set_weights(single.generator.get_weights())
-    mirrored.critic.set_weights(single.critic.get_weights())
-    single.fit(dataset, steps_per_epoch=3, epochs=1, verbose=0)
-    mirrored.fit(dataset, steps_per_epoch=3, epochs=1, verbose=0)
+    single, mirrored = _fit_single_and_mirrored(config, strategy)
     # 8 images a step at 0.04 kimg: 0.2 a step; both saw the same signs.
     self.assertAllClose(single.augment_p, mirrored.augment_p, atol=1e-6)
     self.assertNotAlmostEqual(float(single.augment_p), 0.5)
