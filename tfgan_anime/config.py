@@ -246,7 +246,9 @@ class TrainConfig:
   augment_target: float = _field(
       0.0, 'With --augment: adapt the probability after every step so that the mean sign of '
       'the critic\'s output on real images holds this value (ADA\'s r_t target: 0.6); 0: a '
-      f'fixed --augment_p. Needs --loss in {", ".join(choices.ADAPTIVE_AUGMENT_LOSSES)}.')
+      f'fixed --augment_p. Needs --loss in {", ".join(choices.ADAPTIVE_AUGMENT_LOSSES)}, and '
+      'is meant for a critic without batch norm (one with it tells real and fake batches '
+      'apart by their statistics, which inflates the signal).')
   augment_kimg: float = _field(
       500.0, 'With --augment_target: thousands of images over which the probability can move '
       'from 0 to 1 (ADA: 500; shorter runs want less).')
