@@ -118,10 +118,16 @@ class ImagesTest(tf.test.TestCase):
     lines = []
     floor, path = runner.real_vs_real_floor(('swd',), 12, root, resolution=16, seed=1,
                                             cache_dir=self.cache_dir, log=lines.append)
-    expected = runner.evaluate(('swd',), 12, root, real_vs_real=True, resolution=16, seed=1,
-                               cache_dir=self.cache_dir)
-    self.assertEqual(floor['swd_x1e3'], expected['swd_x1e3'])
+    # The mean of names.FLOOR_SPLITS splits: evaluation seeds 1, 2, 3.
+    splits = [runner.evaluate(('swd',), 12, root, real_vs_real=True, resolution=16, seed=seed,
+                              cache_dir=self.cache_dir) for seed in (1, 2, 3)]
+    self.assertEqual(floor['floor_splits'], 3)
+    self.assertAllClose(floor['swd_x1e3'], np.mean([r['swd_x1e3'] for r in splits]))
+    self.assertAllClose(floor['swd_levels_x1e3'],
+                        np.mean([r['swd_levels_x1e3'] for r in splits], axis=0))
+    self.assertEqual((floor['seed'], floor['num_samples'], floor['resolution']), (1, 12, 16))
     self.assertGreater(floor['swd_x1e3'], 0.0)
+    self.assertLen({r['swd_x1e3'] for r in splits}, 3)  # The splits differ.
     self.assertEqual(os.path.dirname(path), os.path.join(self.cache_dir, 'stats'))
     # The second call reads the file: a value planted there comes back, nothing is computed.
     with open(path) as f:
@@ -139,8 +145,8 @@ class ImagesTest(tf.test.TestCase):
     self.assertEqual(runner.floor_cache_key(**args)[1], path)
     paths = {runner.floor_cache_key(**dict(args, **overrides))[1] for overrides in (
         dict(resolution=8), dict(num_samples=10), dict(seed=2), dict(metrics=('swd', 'tags')),
-        dict(data=root + '_other'), dict(feature_network='/x/graph.pb'))}
-    self.assertLen(paths - {path}, 6)
+        dict(data=root + '_other'), dict(feature_network='/x/graph.pb'), dict(splits=1))}
+    self.assertLen(paths - {path}, 7)
     # The synthetic faces are keyed by their count and seed.
     faces = dict(args, data='synthetic_faces')
     self.assertNotEqual(runner.floor_cache_key(**faces)[1],
@@ -150,6 +156,23 @@ class ImagesTest(tf.test.TestCase):
     self.assertNotEqual(other_path, path)
     self.assertNotEqual(other['swd_x1e3'], 123.0)
     self.assertEqual(other['resolution'], 8)
+
+  def test_mean_results_averages_measurements_and_keeps_settings(self):
+    runs = [{'swd_x1e3': 1.0, 'swd_levels_x1e3': [1.0, 3.0], 'seed': 4, 'num_samples': 10,
+             'tag_combinations_covered': 119, 'tag_num_combinations': 120, 'data': 'a',
+             'tag_classifier_accuracy': {'hair': 0.5}, 'real_vs_real': True},
+            {'swd_x1e3': 2.0, 'swd_levels_x1e3': [2.0, 5.0], 'seed': 5, 'num_samples': 10,
+             'tag_combinations_covered': 120, 'tag_num_combinations': 120, 'data': 'a',
+             'tag_classifier_accuracy': {'hair': 0.7}, 'real_vs_real': True}]
+    self.assertEqual(runner.mean_results(runs), {
+        'swd_x1e3': 1.5, 'swd_levels_x1e3': [1.5, 4.0], 'seed': 4, 'num_samples': 10,
+        'tag_combinations_covered': 119.5, 'tag_num_combinations': 120, 'data': 'a',
+        'tag_classifier_accuracy': {'hair': 0.6}, 'real_vs_real': True})
+
+  def test_floor_splits_refused_below_one(self):
+    with self.assertRaisesRegex(UserError, r'^Invalid --floor_splits\. Received: '
+                                r'floor_splits=0; accepted: an integer >= 1'):
+      runner.real_vs_real_floor(('swd',), 12, 'unused', resolution=16, splits=0)
 
   def test_export_goes_through_the_same_path(self):
     keras.utils.set_random_seed(0)

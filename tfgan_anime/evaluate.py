@@ -58,6 +58,9 @@ def define_flags():
                     'it (the same metrics, resolution, sample count and seed on two halves of '
                     'the real data), computed once and cached in <cache_dir>/stats/; the JSON '
                     'gets it as "floor".')
+  flags.DEFINE_integer('floor_splits', names.FLOOR_SPLITS, 'With --with_floor: average the '
+                       'floor over this many splits of the real data into halves (seeds --seed, '
+                       '--seed + 1, ...); one split alone varies by about 10%.')
   flags.DEFINE_string('inception_graph', '', 'classify_image_graph_def.pb from '
                       'inception-2015-12-05.tgz, for fid, kid, is, pr.')
   flags.DEFINE_string('inception_keras_weights', '', 'Keras InceptionV3 .h5 weights instead '
@@ -82,6 +85,7 @@ def main(argv):
   data = FLAGS.data or run.get('data') or choices.SYNTHETIC_FACES
   # Checked before TensorFlow loads: a typo in --metrics answers at once.
   metrics = names.parse_metrics(FLAGS.metrics, toy=data.startswith(choices.TOY_PREFIX))
+  names.check_floor_splits(FLAGS.floor_splits)
   tfds_data_dir = FLAGS.tfds_data_dir or run.get('tfds_data_dir', '')
   cli.import_tensorflow()
   from tfgan_anime.evaluation import runner  # pylint: disable=g-import-not-at-top
@@ -103,7 +107,7 @@ def main(argv):
         data_seed=run.get('seed', 0), inception_graph=FLAGS.inception_graph,
         inception_keras_weights=FLAGS.inception_keras_weights, batch_size=FLAGS.batch_size,
         scan_cache=report.run_scan_cache(FLAGS.saved_model, data, run),
-        tfds_data_dir=tfds_data_dir)
+        tfds_data_dir=tfds_data_dir, splits=FLAGS.floor_splits)
     results['floor'] = report.floor_values(floor)
   what = 'real vs real (two halves)' if FLAGS.real_vs_real else FLAGS.saved_model
   size = f', {results["resolution"]} px' if 'resolution' in results else ''

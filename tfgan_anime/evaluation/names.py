@@ -7,6 +7,10 @@ METRICS = ('swd', 'fid', 'kid', 'is', 'pr', 'tags', 'toy')
 INCEPTION_METRICS = ('fid', 'kid', 'is', 'pr')
 IMAGE_METRICS = ('swd', 'fid', 'kid', 'is', 'pr', 'tags')
 TOY_METRICS = ('swd', 'toy')
+# Splits of the real data that a real-vs-real floor averages (runner.real_vs_real_floor). One
+# split's SWD on the demo's faces ranged from 8.8 to 12.2 over five seeds (docs/BENCHMARKS.md,
+# "How noisy the demo's floor is"): as noisy as the differences it is read against.
+FLOOR_SPLITS = 3
 
 
 def parse_metrics(text, toy=False):
@@ -21,3 +25,10 @@ def parse_metrics(text, toy=False):
     raise UserError(f'Invalid --metrics. Received: metrics={text!r}; accepted: a comma-separated '
                     f'list of {", ".join(accepted)}' + (' for toy data' if toy else ''))
   return names
+
+
+def check_floor_splits(splits):
+  """Raises UserError unless `splits` (--floor_splits) is an integer >= 1."""
+  if isinstance(splits, bool) or not isinstance(splits, int) or splits < 1:
+    raise UserError(f'Invalid --floor_splits. Received: floor_splits={splits!r}; accepted: an '
+                    'integer >= 1')

@@ -36,9 +36,9 @@ def _cell(results, key, fmt):
   if key == 'swd_levels_x1e3':
     return ', '.join(f'{v:.2f}' for v in value)
   if key == 'tag_combinations_covered':
-    return f'{value} / {results["tag_num_combinations"]}'
+    return f'{value:g} / {results["tag_num_combinations"]}'
   if key == 'toy_modes_captured':
-    return f'{value} / {results["toy_num_modes"]}'
+    return f'{value:g} / {results["toy_num_modes"]}'
   if key in ('tag_classifier_accuracy', 'tag_conditional_accuracy'):
     return ', '.join(f'{head} {acc:.3f}' for head, acc in value.items())
   return fmt.format(value)

@@ -266,46 +266,78 @@ def _tag_conditional_accuracy(generator, real_data, fake_shape, num_samples, see
       requested, {'hair': hair, 'eyes': eyes}, maps)}
 
 
+# Keys of an `evaluate` result that describe it rather than measure: never averaged.
+_SETTINGS = ('seed', 'num_samples', 'resolution', 'real_vs_real', 'tag_num_combinations',
+             'toy_num_modes')
+
+
+def mean_results(runs):
+  """The key-by-key mean of several `evaluate` results of the same metrics.
+
+  Numbers and lists of numbers are averaged (lists element by element), dicts key by key;
+  settings (`_SETTINGS`) and anything else (names, paths) are the first run's.
+  """
+  def mean(values):
+    first = values[0]
+    if isinstance(first, bool) or not isinstance(first, (int, float, list, dict)):
+      return first
+    if isinstance(first, dict):
+      return {k: mean([v[k] for v in values]) if k not in _SETTINGS else first[k]
+              for k in first}
+    if isinstance(first, list):
+      return [mean(list(column)) for column in zip(*values)]
+    return float(np.mean(values))
+  return mean(list(runs))
+
+
 def real_vs_real_floor(metrics, num_samples, data, resolution=0, seed=0, cache_dir='',
                       synthetic_num_images=10000, data_seed=0, inception_graph='',
                       inception_keras_weights='', batch_size=250, scan_cache=None, log=None,
-                      tfds_data_dir=''):
-  """`evaluate(..., real_vs_real=True)` for these settings, computed once and cached.
+                      tfds_data_dir='', splits=names.FLOOR_SPLITS):
+  """`evaluate(..., real_vs_real=True)` for these settings, averaged over splits and cached.
 
   The floor a model's numbers are read against: the same metrics on two disjoint halves of the
-  real data, at the model's resolution and sample count, with the same seed. It is cached as
-  JSON in <cache_dir>/stats/ (beside the real feature statistics) under a name hashing the data
-  (the folder's absolute path, or the synthetic faces' count and seed), the resolution, the
-  sample count, the seed, the metrics and the feature network file; the stored key is checked on
-  load. Arguments as `evaluate`; `resolution` 0 only for toy data.
+  real data, at the model's resolution and sample count, averaged over `splits` evaluation
+  seeds (seed, seed + 1, ...: each its own halves and its own random projections). It is
+  cached as JSON in <cache_dir>/stats/ (beside the real feature statistics) under a name
+  hashing the data (the folder's absolute path, or the synthetic faces' count and seed), the
+  resolution, the sample count, the seed, the splits, the metrics and the feature network
+  file; the stored key is checked on load. Arguments as `evaluate`; `resolution` 0 only for
+  toy data.
 
   Returns:
-    (results, path): the real-vs-real results dict and the cache file it came from or went to.
+    (results, path): the mean real-vs-real results (`mean_results`, with 'floor_splits') and
+    the cache file they came from or went to.
   """
+  names.check_floor_splits(splits)
   cache_dir = cache_dir or synthetic.default_cache_dir()
   key, path = floor_cache_key(metrics, num_samples, data, resolution, seed, cache_dir,
                               synthetic_num_images, data_seed,
-                              inception_graph or inception_keras_weights, tfds_data_dir)
+                              inception_graph or inception_keras_weights, tfds_data_dir,
+                              splits)
   if os.path.isfile(path):
     with open(path) as f:
       stored = json.load(f)
     if stored.get('key') == key:
       (log or _say)(f'Real-vs-real floor from {path}')
       return stored['results'], path
-  (log or _say)(f'Computing the real-vs-real floor once (cached in {path}) ...')
-  results = evaluate(metrics, num_samples, data, real_vs_real=True,
-                     inception_graph=inception_graph,
-                     inception_keras_weights=inception_keras_weights, seed=seed,
-                     cache_dir=cache_dir, synthetic_num_images=synthetic_num_images,
-                     data_seed=data_seed, resolution=resolution, batch_size=batch_size,
-                     scan_cache=scan_cache, tfds_data_dir=tfds_data_dir)
+  (log or _say)(f'Computing the real-vs-real floor once, over {splits} split(s) of the real '
+                f'data (cached in {path}) ...')
+  results = mean_results([
+      evaluate(metrics, num_samples, data, real_vs_real=True, inception_graph=inception_graph,
+               inception_keras_weights=inception_keras_weights, seed=seed + split,
+               cache_dir=cache_dir, synthetic_num_images=synthetic_num_images,
+               data_seed=data_seed, resolution=resolution, batch_size=batch_size,
+               scan_cache=scan_cache, tfds_data_dir=tfds_data_dir)
+      for split in range(splits)])
+  results['floor_splits'] = splits
   files.write_json(path, {'key': key, 'results': results})
   return results, path
 
 
 def floor_cache_key(metrics, num_samples, data, resolution, seed, cache_dir,
                     synthetic_num_images=10000, data_seed=0, feature_network='',
-                    tfds_data_dir=''):
+                    tfds_data_dir='', splits=names.FLOOR_SPLITS):
   """(key dict, JSON path under <cache_dir>/stats/) of a real-vs-real floor's cache entry."""
   if data == pipeline.SYNTHETIC_FACES:
     what = {'synthetic_num_images': int(synthetic_num_images), 'data_seed': int(data_seed)}
@@ -316,7 +348,7 @@ def floor_cache_key(metrics, num_samples, data, resolution, seed, cache_dir,
   else:
     what = {'folder': os.path.abspath(data)}
   key = {'data': data, **what, 'resolution': int(resolution), 'num_samples': int(num_samples),
-         'seed': int(seed), 'metrics': sorted(metrics),
+         'seed': int(seed), 'splits': int(splits), 'metrics': sorted(metrics),
          'feature_network': os.path.abspath(feature_network) if feature_network else ''}
   digest = hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()[:16]
   return key, os.path.join(cache_dir, 'stats', f'floor_{resolution}px_{num_samples}_{digest}.json')
