@@ -159,7 +159,7 @@ class SnganConfigTest(tf.test.TestCase, parameterized.TestCase):
     # Table 1 setting C of the paper.
     self.assertEqual((twin.d_lr, twin.d_beta1, twin.d_beta2), (2e-4, 0.5, 0.999))
     # Only the method differs from the quickstart: data, networks, EMA and budget are its own.
-    method = {'loss', 'd_norm', 'penalty', 'g_beta2', 'd_beta2', 'model_dir'}
+    method = {'loss', 'd_norm', 'penalty', 'd_lr', 'g_beta2', 'd_beta2', 'model_dir'}
     differ = {name for name, value in twin.to_dict().items()
               if value != quickstart.to_dict()[name]}
     self.assertEqual(differ - {'model_dir'}, method - {'model_dir'})
