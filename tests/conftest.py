@@ -14,6 +14,12 @@ if tf.config.get_logical_device_configuration(_cpus[0]) is None:
       _cpus[0], [tf.config.LogicalDeviceConfiguration()] * 2)
 
 
+# The suite runs as `--deterministic` runs do. Bit-exact comparisons between two runs in one process
+# (the resume tests) are promised only under op determinism, and the switch is process-wide and
+# permanent, so it is set once here rather than by whichever test happens to run first.
+tf.config.experimental.enable_op_determinism()
+
+
 def pytest_collection_modifyitems(items):
   # tf.test.TestCase inherits a `test_session` context manager that pytest collects as a test and
   # skips; it is not a test of ours, so it is left out of the count.
