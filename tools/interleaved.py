@@ -46,16 +46,18 @@ def random_image_runs(configs, warmup_steps=3):
   return runs
 
 
-def quickstart_config():
+def quickstart_config(extra_flags=()):
   """The TrainConfig of configs/quickstart.cfg: the networks and settings whose cost is timed.
 
   In float32 on every machine (the quickstart's `--mixed_precision=auto` would pick bfloat16 on
   some CPUs), so that a feature's ratio means the same from one machine to the next.
+  `extra_flags` (command-line flags, e.g. ['--loss=non_saturating']) change it after that.
   """
   values = flags.FlagValues()
   flags_lib.define_flags(values)
   values(flags_lib.expand_flagfiles(['benchmark', '--flagfile=quickstart.cfg',
-                                     '--model_dir=unused', '--mixed_precision=float32']))
+                                     '--model_dir=unused', '--mixed_precision=float32',
+                                     *extra_flags]))
   return flags_lib.config_from_flags(values)
 
 
